@@ -1,0 +1,1 @@
+"""Drafted replies and notes to clients, in Japanese and English."""
