@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vDDDTypes, vDuration, vInt, vText, vUri
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 PRODID = "-//Planner//Planner meeting schedule 1.0//EN"
@@ -263,53 +263,55 @@ def meeting_to_vevent(
         # Filtering is the feed's job; refusing here keeps a filtering bug from leaking a meeting.
         raise ValueError("an internal meeting is never shown to a client")
     tz = zone_info(zone)
-    updated = _utc(meeting.updated_at)
+    updated = vDDDTypes(_utc(meeting.updated_at))
+    # Properties are set already typed: Component.add() infers types and costs more than serialising.
     event = Event()
-    event.add("UID", vText(clean_text(meeting.uid, single_line=True)))
+    event["UID"] = vText(clean_text(meeting.uid, single_line=True))
     # DTSTAMP follows the meeting's last change so an unchanged feed is byte-for-byte stable.
-    event.add("DTSTAMP", updated)
-    event.add("CREATED", _utc(meeting.created_at))
-    event.add("LAST-MODIFIED", updated)
-    event.add("SEQUENCE", int(meeting.sequence or 0))
-    event.add("DTSTART", _utc(meeting.starts_at).astimezone(tz))
-    event.add("DTEND", _utc(meeting.ends_at).astimezone(tz))
+    event["DTSTAMP"] = updated
+    event["CREATED"] = vDDDTypes(_utc(meeting.created_at))
+    event["LAST-MODIFIED"] = updated
+    event["SEQUENCE"] = vInt(int(meeting.sequence or 0))
+    event["DTSTART"] = vDDDTypes(_utc(meeting.starts_at).astimezone(tz))
+    event["DTEND"] = vDDDTypes(_utc(meeting.ends_at).astimezone(tz))
     title = clean_text(meeting.title, single_line=True)
     status = STATUS_TO_ICAL.get(meeting.status, "CONFIRMED")
     if status == "CANCELLED" and not for_caldav:
         # Several apps show a cancelled event from a subscription like any other: say it in the title.
         title = _labels(language)["cancelled"] + title
-    event.add("SUMMARY", vText(title))
-    event.add("STATUS", status)
-    event.add("TRANSP", "TRANSPARENT" if status == "CANCELLED" else "OPAQUE")
+    event["SUMMARY"] = vText(title)
+    event["STATUS"] = vText(status)
+    event["TRANSP"] = vText("TRANSPARENT" if status == "CANCELLED" else "OPAQUE")
     if meeting.internal:
-        event.add("CLASS", "PRIVATE")
-    event.add(
-        "DESCRIPTION",
-        vText(describe_meeting(meeting, page_url=page_url, audience=audience, language=language)),
+        event["CLASS"] = vText("PRIVATE")
+    event["DESCRIPTION"] = vText(
+        describe_meeting(meeting, page_url=page_url, audience=audience, language=language)
     )
     location = clean_text(meeting.location, single_line=True)
     if location:
-        event.add("LOCATION", vText(location))
+        event["LOCATION"] = vText(location)
     conference = safe_url(meeting.conference_url)
     link = conference or safe_url(page_url)
     if link:
-        event.add("URL", link, parameters={"VALUE": "URI"})
+        event["URL"] = vUri(link, params={"VALUE": "URI"})
     if conference:
-        event.add("CONFERENCE", conference, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
-    event.add("X-PLANNER-PURPOSE", vText(clean_text(meeting.purpose)))
+        event["CONFERENCE"] = vUri(conference, params={"VALUE": "URI", "FEATURE": "VIDEO"})
+    event["X-PLANNER-PURPOSE"] = vText(clean_text(meeting.purpose))
     if meeting.desired_outcome:
-        event.add("X-PLANNER-OUTCOME", vText(clean_text(meeting.desired_outcome)))
+        event["X-PLANNER-OUTCOME"] = vText(clean_text(meeting.desired_outcome))
     if meeting.kind in MEETING_KINDS:
-        event.add("X-PLANNER-KIND", vText(meeting.kind))
+        event["X-PLANNER-KIND"] = vText(meeting.kind)
     organizer_address = _address(organizer, for_caldav=for_caldav, organizer=True)
     if organizer_address is not None:
-        event.add("ORGANIZER", organizer_address)
-    seen: set[str] = set()
+        event["ORGANIZER"] = organizer_address
+    attendees: dict[str, vCalAddress] = {}
     for attendee in meeting.attendees:
         address = _address(attendee.contact or attendee.user, for_caldav=for_caldav)
-        if address is not None and address.lower() not in seen:
-            seen.add(address.lower())
-            event.add("ATTENDEE", address)
+        if address is not None:
+            attendees.setdefault(address.lower(), address)
+    if attendees:
+        values = list(attendees.values())
+        event["ATTENDEE"] = values if len(values) > 1 else values[0]
     return event
 
 
