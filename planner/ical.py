@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, Protocol
@@ -575,3 +576,63 @@ def vevent_fields(vevent: Event, default_zone: str) -> dict[str, Any]:
         "last_modified": last_modified,
         "recurring": "RRULE" in vevent or "RDATE" in vevent,
     }
+
+
+def render_feed(
+    *,
+    name: str,
+    description: str,
+    zone: str,
+    meetings: Iterable[MeetingLike],
+    audience: str,
+    now: datetime,
+    cancelled_days: int,
+    page_url: Callable[[MeetingLike], str | None] | None = None,
+    language: str = "en",
+    refresh: timedelta = timedelta(hours=1),
+    method: str | None = None,
+) -> bytes:
+    """The serialised feed of an engagement's meetings for one audience."""
+    shown = feed_meetings(meetings, audience=audience, now=now, cancelled_days=cancelled_days)
+    events = [
+        meeting_to_vevent(
+            meeting,
+            zone=zone,
+            page_url=page_url(meeting) if page_url else None,
+            audience=audience,
+            language=language,
+        )
+        for meeting in shown
+    ]
+    return build_calendar(name, description, zone, events, refresh=refresh, method=method).to_ical()
+
+
+@dataclass
+class ImportPlan:
+    """What importing a calendar file would do: meetings to create and events skipped, with reasons."""
+
+    create: list[dict[str, Any]] = field(default_factory=list)
+    # (event title, reason code): "duplicate" (UID already in the engagement) or "recurring".
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def plan_import(events: Iterable[Event], *, existing_uids: Iterable[str], default_zone: str) -> ImportPlan:
+    """Fields of the events to import; known UIDs are skipped. Raises ICalError on a bad event."""
+    plan = ImportPlan()
+    known = {uid for uid in existing_uids if uid}
+    for event in events:
+        if "RECURRENCE-ID" in event:
+            # A changed instance of a repeating event: its series is handled (or skipped) as a whole.
+            continue
+        fields = vevent_fields(event, default_zone)
+        label = fields["title"] or fields["uid"] or "?"
+        if fields["recurring"]:
+            plan.skipped.append((label, "recurring"))
+            continue
+        if fields["uid"] and fields["uid"] in known:
+            plan.skipped.append((label, "duplicate"))
+            continue
+        if fields["uid"]:
+            known.add(fields["uid"])
+        plan.create.append(fields)
+    return plan

@@ -441,3 +441,38 @@ def test_clean_text_and_safe_values() -> None:
     assert ical.safe_email("a@b.example\r\nX:1") is None
     assert ical.safe_url("javascript:alert(1)") is None
     assert ical.safe_url("https://x.example/a b") is None
+
+
+def test_render_feed_shows_only_what_the_audience_may_see() -> None:
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    meetings = [
+        Meeting(uid="open"),
+        Meeting(uid="secret", internal=True, title="Pricing strategy"),
+        Meeting(uid="gone", status="cancelled", cancelled_at=now - timedelta(days=40)),
+    ]
+    common = {
+        "name": "Acme",
+        "description": "",
+        "zone": "Europe/Berlin",
+        "meetings": meetings,
+        "now": now,
+        "cancelled_days": 30,
+        "page_url": lambda m: f"https://planner.example/s/T#m-{m.uid}",
+    }
+    client = ical.render_feed(audience="client", **common)
+    assert [str(e["UID"]) for e in ical.parse_calendar(client)] == ["open"]
+    assert b"Pricing strategy" not in client
+    assert b"Budget is tight" not in client
+    assert "https://planner.example/s/T#m-open" in str(ical.parse_calendar(client)[0]["DESCRIPTION"])
+    team = ical.render_feed(audience="team", **common)
+    assert [str(e["UID"]) for e in ical.parse_calendar(team)] == ["open", "secret"]
+    assert len(vobject_events(team)) == 2
+
+
+def test_plan_import_skips_known_uids_and_series() -> None:
+    data = feed_bytes([Meeting(uid="known"), Meeting(uid="new"), Meeting(uid="new")])
+    series = _calendar("DTSTART:20260701T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\n")
+    events = ical.parse_calendar(data) + ical.parse_calendar(series)
+    plan = ical.plan_import(events, existing_uids={"known"}, default_zone="Europe/Berlin")
+    assert [f["uid"] for f in plan.create] == ["new"]
+    assert plan.skipped == [("Kickoff", "duplicate"), ("Kickoff", "duplicate"), ("Imported", "recurring")]
