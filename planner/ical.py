@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Event, Timezone, vCalAddress, vDDDTypes, vDuration, vInt, vText, vUri
+from icalendar import Calendar, Event, Timezone, vCalAddress, vDatetime, vDuration, vInt, vText, vUri
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 PRODID = "-//Planner//Planner meeting schedule 1.0//EN"
@@ -52,12 +52,18 @@ LABELS: dict[str, dict[str, str]] = {
         "cancelled": "【中止】",
     },
 }
+# Values shared by many events; built once because building properties costs as much as writing them.
+_CONSTANTS = {
+    value: vText(value)
+    for value in (*STATUS_TO_ICAL.values(), "TRANSPARENT", "OPAQUE", "PRIVATE", *MEETING_KINDS)
+}
 _CANCELLED_PREFIXES = tuple(labels["cancelled"] for labels in LABELS.values())
 
 # Characters that some calendar parsers treat as line breaks or that RFC 5545 forbids in TEXT.
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _FORBIDDEN = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _EMAIL = re.compile(r"^[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\]+\.[^\s@<>()\[\],;:\"\\]+$")
+_UNCLEAN = re.compile(_LINE_BREAKS.pattern + "|" + _FORBIDDEN.pattern)
 _TEXT_ESCAPE = re.compile(r"\\([\\,;:nN])")
 _URL = re.compile(r"^https?://[^\s\"<>\\^`{|}]+$", re.IGNORECASE)
 
@@ -161,7 +167,9 @@ def clean_text(value: object, *, single_line: bool = False) -> str:
     """Text safe for any calendar parser: no control characters, one kind of newline, valid UTF-8."""
     if value is None:
         return ""
-    text = _FORBIDDEN.sub("", _LINE_BREAKS.sub("\n", str(value)))
+    text = str(value)
+    if _UNCLEAN.search(text) is not None:
+        text = _FORBIDDEN.sub("", _LINE_BREAKS.sub("\n", text))
     if single_line:
         text = " ".join(text.split())
     return text
@@ -264,27 +272,27 @@ def meeting_to_vevent(
         # Filtering is the feed's job; refusing here keeps a filtering bug from leaking a meeting.
         raise ValueError("an internal meeting is never shown to a client")
     tz = zone_info(zone)
-    updated = vDDDTypes(_utc(meeting.updated_at))
+    updated = vDatetime(_utc(meeting.updated_at))
     # Properties are set already typed: Component.add() infers types and costs more than serialising.
     event = Event()
     event["UID"] = vText(clean_text(meeting.uid, single_line=True))
     # DTSTAMP follows the meeting's last change so an unchanged feed is byte-for-byte stable.
     event["DTSTAMP"] = updated
-    event["CREATED"] = vDDDTypes(_utc(meeting.created_at))
+    event["CREATED"] = vDatetime(_utc(meeting.created_at))
     event["LAST-MODIFIED"] = updated
     event["SEQUENCE"] = vInt(int(meeting.sequence or 0))
-    event["DTSTART"] = vDDDTypes(_utc(meeting.starts_at).astimezone(tz))
-    event["DTEND"] = vDDDTypes(_utc(meeting.ends_at).astimezone(tz))
+    event["DTSTART"] = vDatetime(_utc(meeting.starts_at).astimezone(tz))
+    event["DTEND"] = vDatetime(_utc(meeting.ends_at).astimezone(tz))
     title = clean_text(meeting.title, single_line=True)
     status = STATUS_TO_ICAL.get(meeting.status, "CONFIRMED")
     if status == "CANCELLED" and not for_caldav:
         # Several apps show a cancelled event from a subscription like any other: say it in the title.
         title = _labels(language)["cancelled"] + title
     event["SUMMARY"] = vText(title)
-    event["STATUS"] = vText(status)
-    event["TRANSP"] = vText("TRANSPARENT" if status == "CANCELLED" else "OPAQUE")
+    event["STATUS"] = _CONSTANTS[status]
+    event["TRANSP"] = _CONSTANTS["TRANSPARENT" if status == "CANCELLED" else "OPAQUE"]
     if meeting.internal:
-        event["CLASS"] = vText("PRIVATE")
+        event["CLASS"] = _CONSTANTS["PRIVATE"]
     event["DESCRIPTION"] = vText(
         describe_meeting(meeting, page_url=page_url, audience=audience, language=language)
     )
@@ -301,7 +309,7 @@ def meeting_to_vevent(
     if meeting.desired_outcome:
         event["X-PLANNER-OUTCOME"] = vText(clean_text(meeting.desired_outcome))
     if meeting.kind in MEETING_KINDS:
-        event["X-PLANNER-KIND"] = vText(meeting.kind)
+        event["X-PLANNER-KIND"] = _CONSTANTS[meeting.kind]
     organizer_address = _address(organizer, for_caldav=for_caldav, organizer=True)
     if organizer_address is not None:
         event["ORGANIZER"] = organizer_address
