@@ -68,7 +68,7 @@ def _holidays(country: str | None, year: int, language: str | None) -> dict[date
 
 def holiday_name(day: date, country: str | None, language: str | None = None) -> str | None:
     """The public holiday's name on this day in this country, or None."""
-    lang = {"ja": "ja", "en": "en_US"}.get(language or "", None)
+    lang = {"ja": "ja", "en": "en_US"}.get(language or "")
     try:
         return _holidays(country, day.year, lang).get(day)
     except NotImplementedError:
@@ -100,7 +100,9 @@ def working_days_between(start: date, end: date, country: str | None) -> int:
     """Working days in (start, end]: how many working days lie between now and a due date."""
     if end <= start:
         return 0
-    return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + timedelta(days=n), country))
+    return sum(
+        1 for n in range(1, (end - start).days + 1) if is_working_day(start + timedelta(days=n), country)
+    )
 
 
 def local_datetime(day: date, at: time, zone: str) -> datetime:

@@ -1,0 +1,37 @@
+# Two commands for a fresh machine with Python 3.11 and make: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install translations lint bench soak clean
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+translations: $(STAMP)
+	@$(BIN)/pybabel compile --use-fuzzy -d planner/translations --statistics 2>&1 | grep -v '^$$' || true
+
+run: $(STAMP) translations
+	$(BIN)/flask --app wsgi planner init-db
+	$(BIN)/flask --app wsgi planner demo --if-empty
+	@echo "Planner is at http://$(HOST):$(PORT)/"
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+test: $(STAMP) translations
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check planner tests bench
+	$(BIN)/ruff format --check planner tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,56 @@
+"""JSON API v1: bearer tokens, JSON errors, one module per feature."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, g, request
+
+from planner.api.common import ApiError, json_error
+from planner.extensions import csrf
+from planner.models import utcnow
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@api.before_request
+def authenticate():
+    from planner.operations.people import user_for_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    g.now = utcnow()
+    user = user_for_token(token.strip(), now=g.now) if scheme.lower() == "bearer" else None
+    if user is None:
+        response = json_error(401, "A valid bearer token is needed (Authorization: Bearer <token>).")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="planner"'
+        return response
+    g.api_user = user
+    return None
+
+
+@api.after_request
+def commit_token_use(response):
+    # Token bookkeeping (last used) is kept even when the request itself changed nothing.
+    from planner.extensions import db
+
+    if db.session.dirty and response.status_code < 400:
+        db.session.commit()
+    return response
+
+
+@api.errorhandler(ApiError)
+def api_error(error: ApiError):
+    return json_error(error.status, error.message, error.fields)
+
+
+def _modules():
+    # One line per feature module; importing it attaches its routes to `api`.
+    from planner.api import openapi
+
+    return [openapi]
+
+
+def register_api(app: Flask) -> None:
+    """Load the feature modules (their routes attach to `api`), then register it without CSRF."""
+    _modules()
+    csrf.exempt(api)
+    app.register_blueprint(api)

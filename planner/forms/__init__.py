@@ -1,0 +1,1 @@
+"""WTForms forms, one module per feature; the API validates JSON with the same forms."""

@@ -1,0 +1,50 @@
+"""Fields shared by several forms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, SelectMultipleField
+from wtforms.widgets import CheckboxInput, DateTimeLocalInput, ListWidget
+
+
+class ZonedDateTimeField(Field):
+    """ISO 8601 date and time; with an offset as given, without one in the form's zone (`meta.zone`).
+
+    The browser's datetime-local input sends the second kind, API clients either.
+    """
+
+    widget = DateTimeLocalInput()
+
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(getattr(self.meta, "zone", None) or "UTC")
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        raw = valuelist[0].strip()
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Not a valid date and time (expected e.g. 2026-05-12T10:00).")) from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self._zone())
+        self.data = value.astimezone(ZoneInfo("UTC"))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, datetime):
+            return self.data.astimezone(self._zone()).strftime("%Y-%m-%dT%H:%M")
+        return ""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -1,0 +1,1 @@
+"""State changes, one function each; callers commit once."""

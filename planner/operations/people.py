@@ -1,0 +1,66 @@
+"""Users, API tokens and memberships."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from planner.extensions import db
+from planner.models import ApiToken, Engagement, Membership, User
+from planner.tokens import new_token, same_hash, token_hash
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, password: str, *, name: str = "", locale: str | None = None) -> User:
+    """A new user with a hashed password."""
+    user = User(email=normalise_email(email), name=name, locale=locale)
+    user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+def create_api_token(user: User, *, label: str = "", now: datetime) -> str:
+    """A new bearer token for the user; returns the token, which is never stored."""
+    token = new_token()
+    db.session.add(ApiToken(user=user, label=label, token_hash=token_hash(token), created_at=now))
+    return token
+
+
+def user_for_token(token: str, *, now: datetime) -> User | None:
+    """The active user behind a bearer token, or None."""
+    if not token or len(token) > 200:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    if row is None or row.revoked_at is not None or not same_hash(row.token_hash, token):
+        return None
+    # Writing on every request would serialise the API on one row; a minute is precise enough.
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        row.last_used_at = now
+    return row.user
+
+
+def revoke_api_token(row: ApiToken, *, now: datetime) -> None:
+    row.revoked_at = now
+
+
+def add_member(engagement: Engagement, user: User, role: str) -> Membership:
+    """Add a user to an engagement, or change their role if they are in it."""
+    membership = engagement.membership_of(user)
+    if membership is None:
+        membership = Membership(user=user, role=role)
+        engagement.members.append(membership)
+    else:
+        membership.role = role
+    return membership
+
+
+def remove_member(engagement: Engagement, membership: Membership) -> None:
+    engagement.members.remove(membership)

@@ -1,0 +1,131 @@
+"""Web pages: blueprints, the login guard, error pages and template helpers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from planner.extensions import db
+from planner.models import utcnow
+from planner.web.public import is_public
+
+log = logging.getLogger(__name__)
+
+
+def _blueprints():
+    from planner.web import auth, engagements, health, meetings, settings
+
+    # One line per feature; the order is the order of their URL rules.
+    return [
+        auth.bp,
+        health.bp,
+        engagements.bp,
+        meetings.bp,
+        settings.bp,
+    ]
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/healthz")
+
+
+def register_web(app: Flask) -> None:
+    """Blueprints, the private-by-default guard, errors, filters and security headers."""
+    for bp in _blueprints():
+        app.register_blueprint(bp)
+
+    from planner.web.formatting import register_filters
+
+    register_filters(app)
+
+    @app.before_request
+    def require_login():
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        if view is None or is_public(view) or request.endpoint == "static":
+            return None
+        if request.blueprint == "api":
+            return None  # the API authenticates bearer tokens itself
+        if not current_user.is_authenticated:
+            if request.method in ("GET", "HEAD"):
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            return render_template("errors/error.html", code=401, message=_("Please log in.")), 401
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self' mailto:",
+        )
+        return response
+
+    @app.context_processor
+    def template_helpers():
+        from flask_babel import get_locale
+
+        from planner.purpose import is_vague
+        from planner.web.access import can_edit
+        from planner.web.panels import render_panels, tabs
+
+        return {
+            "render_panels": render_panels,
+            "engagement_tabs": tabs,
+            "can_edit": can_edit,
+            "now": g_now(),
+            "purpose_is_vague": is_vague,
+            "current_locale": lambda: str(get_locale() or "en"),
+            "has_endpoint": lambda name: name in app.view_functions,
+            "timedelta": timedelta,
+        }
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        message = _("This form has expired or was sent from elsewhere. Please reload the page and try again.")
+        if wants_json():
+            return jsonify(error=message), 400
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(StaleDataError)
+    def stale(error):
+        db.session.rollback()
+        message = _("Someone else changed this meeting while you were editing. Reload to see their version.")
+        if wants_json():
+            return jsonify(error=message), 409
+        flash(message, "error")
+        return render_template("errors/error.html", code=409, message=message), 409
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if wants_json():
+            return jsonify(error=error.description or error.name), error.code
+        return render_template("errors/error.html", code=error.code, message=error.description), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        # The last resort: log it, roll back, and answer without a stack trace.
+        if app.testing and not app.config.get("SHOW_ERROR_PAGE"):
+            raise error
+        log.exception("unhandled error on %s %s", request.method, request.url_rule)
+        db.session.rollback()
+        message = _("Something went wrong on our side. Nothing you entered was changed.")
+        if wants_json():
+            return jsonify(error=message), 500
+        return render_template("errors/error.html", code=500, message=message), 500
+
+
+def g_now():
+    """One `now` per request, so a page shows a consistent moment."""
+    if "now" not in g:
+        g.now = utcnow()
+    return g.now

@@ -1,0 +1,158 @@
+"""Engagements: the list, the engagement page, creating and editing, members."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from planner.extensions import db
+from planner.forms.auth import MemberForm
+from planner.forms.schedule import EngagementForm, EngagementSettingsForm, zone_choices
+from planner.models import Engagement, Meeting, Membership
+from planner.operations.people import add_member, find_user, remove_member
+from planner.operations.schedule import create_engagement, update_engagement
+from planner.web import g_now
+from planner.web.access import engagement_for
+
+bp = Blueprint("engagements", __name__, url_prefix="/engagements")
+
+
+@bp.route("/")
+def index():
+    engagements = db.session.scalars(
+        select(Engagement)
+        .join(Membership)
+        .where(Membership.user_id == current_user.id)
+        .order_by(Engagement.updated_at.desc())
+    ).all()
+    now = g_now()
+    upcoming = {}
+    if engagements:
+        rows = db.session.execute(
+            select(Meeting.engagement_id, Meeting)
+            .where(
+                Meeting.engagement_id.in_([e.id for e in engagements]),
+                Meeting.starts_at >= now,
+                Meeting.status != "cancelled",
+            )
+            .order_by(Meeting.starts_at)
+        ).all()
+        for engagement_id, meeting in rows:
+            upcoming.setdefault(engagement_id, meeting)
+    return render_template("engagements/index.html", engagements=engagements, upcoming=upcoming)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = EngagementForm()
+    if form.validate_on_submit():
+        engagement = create_engagement(current_user, form.values(), now=g_now())
+        db.session.commit()
+        flash(
+            _("Engagement created. Next: plan its meetings from a kickoff playbook or add them one by one."),
+            "success",
+        )
+        return redirect(url_for(".show", engagement_id=engagement.id))
+    return render_template("engagements/form.html", form=form, zones=zone_choices(), engagement=None), (
+        400 if form.errors else 200
+    )
+
+
+def upcoming_meetings(engagement: Engagement, now, *, past_days: int = 7, limit: int = 200) -> list[Meeting]:
+    """Meetings from a week ago on, with agendas loaded in one query."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.engagement_id == engagement.id, Meeting.starts_at >= now - timedelta(days=past_days)
+            )
+            .options(selectinload(Meeting.agenda))
+            .order_by(Meeting.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+@bp.route("/<int:engagement_id>")
+def show(engagement_id: int):
+    engagement = engagement_for(engagement_id)
+    now = g_now()
+    meetings = upcoming_meetings(engagement, now)
+    show_all = request.args.get("all") == "1"
+    if not show_all:
+        meetings = [m for m in meetings if m.status != "cancelled" or m.starts_at >= now]
+    total = db.session.scalar(select(db.func.count(Meeting.id)).where(Meeting.engagement_id == engagement.id))
+    return render_template(
+        "engagements/show.html", engagement=engagement, meetings=meetings, now=now, meeting_count=total
+    )
+
+
+@bp.route("/<int:engagement_id>/edit", methods=["GET", "POST"])
+def edit(engagement_id: int):
+    engagement = engagement_for(engagement_id, "owner")
+    form = EngagementForm(obj=engagement)
+    if form.validate_on_submit():
+        update_engagement(engagement, form.values(), now=g_now())
+        db.session.commit()
+        flash(_("Engagement saved."), "success")
+        return redirect(url_for(".show", engagement_id=engagement.id))
+    return render_template("engagements/form.html", form=form, zones=zone_choices(), engagement=engagement), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/<int:engagement_id>/settings", methods=["GET", "POST"])
+def settings(engagement_id: int):
+    engagement = engagement_for(engagement_id, "owner")
+    form = EngagementSettingsForm(obj=engagement)
+    if form.validate_on_submit():
+        update_engagement(engagement, form.data, now=g_now())
+        db.session.commit()
+        flash(_("Settings saved."), "success")
+        return redirect(url_for(".show", engagement_id=engagement.id))
+    return render_template("engagements/settings.html", form=form, engagement=engagement), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/<int:engagement_id>/members", methods=["GET", "POST"])
+def members(engagement_id: int):
+    engagement = engagement_for(engagement_id)
+    form = MemberForm()
+    if request.method == "POST":
+        engagement_for(engagement_id, "owner")
+        if form.validate_on_submit():
+            user = find_user(form.email.data)
+            if user is None:
+                form.email.errors.append(_("No user with this email. Ask an administrator to create one."))
+            else:
+                add_member(engagement, user, form.role.data)
+                db.session.commit()
+                flash(
+                    _("%(name)s is now a %(role)s.", name=user.display_name, role=form.role.data), "success"
+                )
+                return redirect(url_for(".members", engagement_id=engagement.id))
+    return render_template("engagements/members.html", engagement=engagement, form=form), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/<int:engagement_id>/members/<int:membership_id>/remove", methods=["POST"])
+def remove(engagement_id: int, membership_id: int):
+    engagement = engagement_for(engagement_id, "owner")
+    found = next((m for m in engagement.members if m.id == membership_id), None)
+    owners = [m for m in engagement.members if m.role == "owner"]
+    if found is None:
+        flash(_("No such member."), "error")
+    elif found.role == "owner" and len(owners) == 1:
+        flash(_("An engagement keeps at least one owner."), "error")
+    else:
+        remove_member(engagement, found)
+        db.session.commit()
+        flash(_("Member removed."), "success")
+    return redirect(url_for(".members", engagement_id=engagement.id))

@@ -1,0 +1,89 @@
+"""The user's own settings: name, language, password and API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from planner.extensions import db
+from planner.forms.auth import PasswordForm, SettingsForm, TokenForm
+from planner.models import ApiToken
+from planner.operations.people import create_api_token, revoke_api_token
+from planner.web import g_now
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def _page(**forms):
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    forms.setdefault("form", SettingsForm(obj=current_user, formdata=None))
+    forms.setdefault("password_form", PasswordForm(formdata=None))
+    forms.setdefault("token_form", TokenForm(formdata=None))
+    return render_template("settings/index.html", tokens=tokens, **forms)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    form = SettingsForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.name = (form.name.data or "").strip()
+        current_user.locale = form.locale.data or None
+        db.session.commit()
+        flash(_("Settings saved."), "success")
+        return redirect(url_for(".index"))
+    return _page(form=form), (400 if form.errors else 200)
+
+
+@bp.route("/password", methods=["POST"])
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("That is not your current password."))
+        else:
+            current_user.set_password(form.new.data)
+            db.session.commit()
+            flash(_("Password changed."), "success")
+            return redirect(url_for(".index"))
+    return _page(password_form=form), 400
+
+
+@bp.route("/tokens", methods=["POST"])
+def create_token():
+    form = TokenForm()
+    if form.validate_on_submit():
+        token = create_api_token(current_user, label=form.label.data.strip(), now=g_now())
+        db.session.commit()
+        # Shown once, on this response only; only its hash is kept.
+        return _page(new_token=token)
+    return _page(token_form=form), 400
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_token(token_id: int):
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != current_user.id:
+        return redirect(url_for(".index"))
+    revoke_api_token(row, now=g_now())
+    db.session.commit()
+    flash(_("Token revoked."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """The footer's language switch: saved on the user, so every page and mail follows."""
+    from flask import request
+
+    from planner.web.auth import safe_next
+
+    choice = request.form.get("locale")
+    if FlaskForm().validate_on_submit() and choice in ("en", "ja"):
+        current_user.locale = choice
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next")))

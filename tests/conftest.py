@@ -1,0 +1,266 @@
+"""Fixtures: a fresh database per test (SQLite always, PostgreSQL when configured), users and data."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+import uuid
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from planner import create_app
+from planner.extensions import db
+from planner.models import utcnow
+
+PASSWORD = "correct horse battery"
+PG_URL = os.environ.get("PLANNER_TEST_DATABASE_URL")
+DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+# --- nothing leaves the machine ---------------------------------------------------------------
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            allowed = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = host == "localhost"
+        if not allowed:
+            raise ConnectionRefusedError(f"tests may only reach loopback, not {host}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_guard():
+    socket.socket.connect = _loopback_only
+    yield
+    socket.socket.connect = _real_connect
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+
+def _migrate(config: dict) -> None:
+    app = create_app(config)
+    with app.app_context():
+        from planner.cli import upgrade_database
+
+        upgrade_database()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated SQLite file per session; each test gets a copy."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.sqlite"
+    _migrate({"TESTING": True, "INSTANCE_PATH": str(folder), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema(tmp_path_factory):
+    """A private PostgreSQL schema for this test session, migrated once, dropped at the end."""
+    if not PG_URL:
+        pytest.skip("PLANNER_TEST_DATABASE_URL is not set")
+    from planner.config import normalise_database_url
+
+    schema = f"planner_test_{uuid.uuid4().hex[:10]}"
+    url = normalise_database_url(PG_URL)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    options = {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True}
+    folder = tmp_path_factory.mktemp("pg")
+    _migrate(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(folder),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": options,
+        }
+    )
+    engine = create_engine(url, **options)
+    with engine.connect() as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = :s AND tablename != 'alembic_version'"
+                ),
+                {"s": schema},
+            )
+        ]
+    engine.dispose()
+    yield {"url": url, "options": options, "schema": schema, "tables": tables}
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _truncate(info) -> None:
+    engine = create_engine(info["url"], **info["options"])
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t}"' for t in info["tables"])
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database(request, tmp_path, sqlite_template) -> dict:
+    """Configuration for a fresh, migrated database of the parametrized kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "planner.sqlite"
+        shutil.copy(sqlite_template, path)
+        return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    info = request.getfixturevalue("pg_schema")
+    _truncate(info)
+    return {"SQLALCHEMY_DATABASE_URI": info["url"], "SQLALCHEMY_ENGINE_OPTIONS": info["options"]}
+
+
+@pytest.fixture
+def make_app(database, tmp_path):
+    """Build an app on this test's database, with extra configuration."""
+    apps = []
+
+    def build(**config):
+        settings = (
+            {
+                "TESTING": True,
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_ENABLED": False,
+                "SERVER_NAME": None,
+            }
+            | database
+            | config
+        )
+        app = create_app(settings)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app with an active application context."""
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(app):
+    from planner.operations.people import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def build(email: str | None = None, password: str = PASSWORD, **kwargs):
+        user = create_user(email or f"user{next(counter)}@example.com", password, **kwargs)
+        db.session.commit()
+        return user
+
+    return build
+
+
+@pytest.fixture
+def make_engagement(app, make_user):
+    from planner.operations.schedule import create_engagement
+
+    def build(owner=None, **overrides):
+        owner = owner or make_user()
+        data = {
+            "name": "Core system renewal",
+            "client_name": "Sakura Trading",
+            "timezone": "Asia/Tokyo",
+        } | overrides
+        engagement = create_engagement(owner, data, now=utcnow())
+        db.session.commit()
+        return engagement
+
+    return build
+
+
+def next_weekday_at(zone, hour: int = 10, days: int = 1) -> datetime:
+    """A weekday `days` or more from today at `hour` in `zone` (aware)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
+    day = datetime.now(tz).date() + timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour), tzinfo=tz)
+
+
+@pytest.fixture
+def make_meeting(app):
+    from planner.operations.schedule import create_meeting
+
+    def build(engagement, **overrides):
+        data = {
+            "title": "Requirements workshop",
+            "purpose": "Agree the scope of the order-entry screens",
+            "desired_outcome": "A signed-off list of screens",
+            "kind": "requirements",
+            "starts_at": next_weekday_at(engagement.timezone, 10, days=3),
+            "duration_minutes": 60,
+            "status": "confirmed",
+        } | overrides
+        meeting = create_meeting(engagement, data, now=utcnow())
+        db.session.commit()
+        return meeting
+
+    return build
+
+
+@pytest.fixture
+def login():
+    def do(client, user, password: str = PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.data[:500]
+        return response
+
+    return do
+
+
+@pytest.fixture
+def api_token(app):
+    from planner.operations.people import create_api_token
+
+    def make(user) -> str:
+        token = create_api_token(user, label="tests", now=utcnow())
+        db.session.commit()
+        return token
+
+    return make
+
+
+@pytest.fixture
+def api_headers(api_token):
+    def make(user) -> dict:
+        return {"Authorization": f"Bearer {api_token(user)}"}
+
+    return make

@@ -1,0 +1,34 @@
+"""The skeleton: login, the engagement page, a meeting and its agenda through the browser-facing routes."""
+
+from __future__ import annotations
+
+from planner.models import Meeting
+
+
+def test_login_and_engagement_page(client, make_user, make_engagement, make_meeting, login):
+    user = make_user()
+    engagement = make_engagement(owner=user)
+    make_meeting(engagement)
+    assert client.get(f"/engagements/{engagement.id}").status_code == 302
+    login(client, user)
+    page = client.get(f"/engagements/{engagement.id}")
+    assert page.status_code == 200
+    assert "Agree the scope of the order-entry screens" in page.get_data(as_text=True)
+
+
+def test_agenda_item_bumps_sequence(app, client, make_user, make_engagement, make_meeting, login):
+    user = make_user()
+    engagement = make_engagement(owner=user)
+    meeting = make_meeting(engagement)
+    login(client, user)
+    before = meeting.sequence
+    response = client.post(f"/meetings/{meeting.id}/agenda", data={"title": "Screens list", "minutes": "20"})
+    assert response.status_code == 302
+    from planner.extensions import db
+
+    db.session.expire_all()
+    meeting = db.session.get(Meeting, meeting.id)
+    assert [i.title for i in meeting.agenda] == ["Screens list"]
+    assert meeting.sequence == before + 1
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Screens list" in page
