@@ -2,4 +2,5 @@
 
 from planner.models.base import UTCDateTime, utcnow
 from planner.models.people import ApiToken, Contact, Membership, User
+from planner.models.requests import MeetingRequest, RequestEvent
 from planner.models.schedule import AgendaItem, Engagement, Meeting, MeetingAttendee
