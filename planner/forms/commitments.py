@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from planner.forms.fields import MultiCheckboxField, ZonedDateTimeField
@@ -28,6 +29,11 @@ STATUS_LABELS = {
     "dropped": _l("Dropped"),
 }
 REACHED_LABELS = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No")}
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Select choices from (value, label) pairs, in the form WTForms expects."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _int_or_none(value):
@@ -59,7 +65,7 @@ class CommitmentForm(FlaskForm, _Amounts):
 
     title = StringField(_l("What is promised"), validators=[DataRequired(), Length(max=300)])
     details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=TEXT)])
-    owed_by = SelectField(_l("Who owes it"), choices=list(OWED_BY_LABELS.items()), default="us")
+    owed_by = SelectField(_l("Who owes it"), choices=options(OWED_BY_LABELS.items()), default="us")
     owner_user_id = SelectField(
         _l("Member"),
         coerce=_int_or_none,
@@ -90,22 +96,22 @@ class CommitmentForm(FlaskForm, _Amounts):
     def __init__(self, *args, engagement=None, **kwargs):
         super().__init__(*args, **kwargs)
         blank = [(0, "—")]
+        members = contacts = meetings = []
         if engagement is not None:
-            self.owner_user_id.choices = blank + [
-                (m.user.id, m.user.display_name) for m in engagement.members
-            ]
-            self.contact_id.choices = blank + [(c.id, c.name) for c in engagement.contacts]
-            self.meeting_id.choices = blank + [
+            members = [(m.user.id, m.user.display_name) for m in engagement.members]
+            contacts = [(c.id, c.name) for c in engagement.contacts]
+            meetings = [
                 (m.id, f"{m.local_start:%Y-%m-%d} {m.title}")
                 for m in engagement.meetings
                 if m.status != "cancelled"
             ]
-        else:
-            self.owner_user_id.choices = self.contact_id.choices = self.meeting_id.choices = blank
+        self.owner_user_id.choices = options(blank + members)
+        self.contact_id.choices = options(blank + contacts)
+        self.meeting_id.choices = options(blank + meetings)
 
     def _check_choice(self, field) -> None:
         # The blank choice coerces to None, which SelectField's own check would refuse.
-        if field.data is not None and field.data not in {v for v, _ in field.choices}:
+        if field.data is not None and field.data not in {_int_or_none(c.value) for c in field.choices}:
             raise ValidationError(_l("Not a valid choice."))
 
     def validate_owner_user_id(self, field):
@@ -152,7 +158,7 @@ class ApiCommitmentForm(FlaskForm, _Amounts):
 
     title = StringField("title", validators=[DataRequired(), Length(max=300)])
     details = StringField("details", validators=[Optional(), Length(max=TEXT)])
-    owed_by = SelectField("owed_by", choices=[("us", "us"), ("client", "client")], default="us")
+    owed_by = SelectField("owed_by", choices=options([("us", "us"), ("client", "client")]), default="us")
     owner_email = StringField("owner_email", validators=[Optional(), Email(), Length(max=254)])
     contact_id = IntegerField("contact_id", validators=[Optional()])
     due_at = ZonedDateTimeField("due_at", validators=[DataRequired(message="due_at is required (ISO 8601).")])
@@ -210,7 +216,7 @@ class StatusForm(FlaskForm):
 
     status = SelectField(
         _l("Status"),
-        choices=[(k, v) for k, v in STATUS_LABELS.items() if k != "late"],
+        choices=options((k, v) for k, v in STATUS_LABELS.items() if k != "late"),
         validators=[DataRequired()],
     )
 
@@ -228,7 +234,7 @@ class ActionItemForm(FlaskForm):
         csrf = False
 
     title = StringField(_l("Action item"), validators=[Optional(), Length(max=300)])
-    owed_by = SelectField(_l("Who owes it"), choices=list(OWED_BY_LABELS.items()), default="us")
+    owed_by = SelectField(_l("Who owes it"), choices=options(OWED_BY_LABELS.items()), default="us")
     due_at = ZonedDateTimeField(_l("Due"), validators=[Optional()])
 
     def validate_due_at(self, field):
@@ -240,7 +246,7 @@ class OutcomeForm(FlaskForm):
     """After the meeting: was the desired outcome reached, why, what was decided, and the action items."""
 
     reached = SelectField(
-        _l("Desired outcome reached?"), choices=list(REACHED_LABELS.items()), validators=[DataRequired()]
+        _l("Desired outcome reached?"), choices=options(REACHED_LABELS.items()), validators=[DataRequired()]
     )
     why = StringField(_l("Why, in one line"), validators=[Optional(), Length(max=500)])
     decisions = TextAreaField(_l("Decisions taken"), validators=[Optional(), Length(max=TEXT)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 CHANNEL_LABELS = {
@@ -23,6 +24,11 @@ FORMAT_LABELS = {"prose": _l("Prose"), "diagrams": _l("Diagrams")}
 LANGUAGE_LABELS = {"ja": "日本語", "en": "English"}
 
 
+def options(pairs) -> list[SelectChoice]:
+    """Select choices from (value, label) pairs, in the form WTForms expects."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _none_if_blank(value):
     return value or None
 
@@ -35,18 +41,18 @@ class ContactForm(FlaskForm):
     role = StringField(_l("Role"), validators=[Optional(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_LABELS.items()), default="ja")
+    language = SelectField(_l("Language"), choices=options(LANGUAGE_LABELS.items()), default="ja")
     preferred_channel = SelectField(
-        _l("Preferred channel"), choices=list(CHANNEL_LABELS.items()), default="email"
+        _l("Preferred channel"), choices=options(CHANNEL_LABELS.items()), default="email"
     )
     readers = SelectField(
         _l("Who reads what we send"),
-        choices=[("", "—"), *READERS_LABELS.items()],
+        choices=options([("", "—"), *READERS_LABELS.items()]),
         default="",
         validate_choice=False,
     )
     prefers_format = SelectField(
-        _l("Prefers"), choices=[("", "—"), *FORMAT_LABELS.items()], default="", validate_choice=False
+        _l("Prefers"), choices=options([("", "—"), *FORMAT_LABELS.items()]), default="", validate_choice=False
     )
     notes = TextAreaField(
         _l("Profile notes"),
@@ -95,10 +101,10 @@ class NoteForm(FlaskForm):
 
     def __init__(self, *args, meetings=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.meeting_id.choices = [(0, "—")] + [
-            (m.id, f"{m.local_start:%Y-%m-%d} {m.title}") for m in meetings
-        ]
+        self.meeting_id.choices = options(
+            [(0, "—")] + [(m.id, f"{m.local_start:%Y-%m-%d} {m.title}") for m in meetings]
+        )
 
     def validate_meeting_id(self, field):
-        if field.data is not None and field.data not in {v for v, _ in self.meeting_id.choices}:
+        if field.data is not None and field.data not in {int(c.value) for c in self.meeting_id.choices}:
             raise ValidationError(_l("Not a valid choice."))

@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def _blueprints():
-    from planner.web import auth, engagements, health, meetings, settings
+    from planner.web import auth, commitments, contacts, engagements, health, meetings, settings
+    from planner.web import schedule_views
 
     # One line per feature; the order is the order of their URL rules.
     return [
@@ -29,6 +30,9 @@ def _blueprints():
         engagements.bp,
         meetings.bp,
         settings.bp,
+        schedule_views.bp,
+        contacts.bp,
+        commitments.bp,
     ]
 
 

@@ -1,0 +1,165 @@
+"""Client contacts, notes about them, and who has gone quiet; callers commit once."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import func, select
+
+from planner.client_memory import days_since, is_quiet, last_touch
+from planner.extensions import db
+from planner.models import Contact, Engagement, Meeting, MeetingAttendee, User
+from planner.models.commitments import Commitment, ContactNote
+
+CONTACT_FIELDS = (
+    "name",
+    "organisation",
+    "role",
+    "email",
+    "phone",
+    "language",
+    "preferred_channel",
+    "notes",
+    "readers",
+    "prefers_format",
+)
+
+
+def create_contact(engagement: Engagement, data: dict, *, now: datetime) -> Contact:
+    """A new contact of the engagement with their profile."""
+    values = {k: data[k] for k in CONTACT_FIELDS if data.get(k) is not None}
+    contact = Contact(engagement=engagement, created_at=now, updated_at=now, **values)
+    db.session.add(contact)
+    return contact
+
+
+def update_contact(contact: Contact, data: dict, *, now: datetime) -> bool:
+    """Change a contact's profile; False when nothing changed."""
+    changed = False
+    for key in CONTACT_FIELDS:
+        if key in data and getattr(contact, key) != data[key]:
+            setattr(contact, key, data[key])
+            changed = True
+    if changed:
+        contact.updated_at = now
+    return changed
+
+
+def add_note(
+    contact: Contact,
+    *,
+    body: str,
+    noted_on: date,
+    meeting: Meeting | None = None,
+    author: User | None,
+    now: datetime,
+) -> ContactNote:
+    """Remember something the contact told us, dated, and the meeting it came from."""
+    note = ContactNote(
+        contact_id=contact.id,
+        body=body,
+        noted_on=noted_on,
+        meeting_id=meeting.id if meeting else None,
+        author_id=author.id if author else None,
+        created_at=now,
+    )
+    db.session.add(note)
+    return note
+
+
+def notes_for(contact: Contact, limit: int | None = None) -> list[ContactNote]:
+    """The contact's notes, newest first."""
+    query = (
+        select(ContactNote)
+        .where(ContactNote.contact_id == contact.id)
+        .order_by(ContactNote.noted_on.desc(), ContactNote.created_at.desc(), ContactNote.id.desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def _requests_model():
+    """The triage feature's request model when that feature is installed, else None."""
+    try:
+        return importlib.import_module("planner.models.requests").MeetingRequest
+    except (ImportError, AttributeError):
+        return None
+
+
+def _grouped_max(column, key, *where) -> dict[int, datetime]:
+    rows = db.session.execute(select(key, func.max(column)).where(*where).group_by(key)).all()
+    return {
+        contact_id: moment for contact_id, moment in rows if contact_id is not None and moment is not None
+    }
+
+
+def touches(engagement: Engagement, *, now: datetime) -> dict[int, datetime | None]:
+    """For each contact, the last time we were in touch: a meeting or call, a note, a request or reply."""
+    contact_ids = [c.id for c in engagement.contacts]
+    if not contact_ids:
+        return {}
+    sources: list[dict[int, datetime]] = [
+        _grouped_max(
+            Meeting.starts_at,
+            MeetingAttendee.contact_id,
+            MeetingAttendee.meeting_id == Meeting.id,
+            MeetingAttendee.contact_id.in_(contact_ids),
+            Meeting.status != "cancelled",
+            Meeting.starts_at <= now,
+        ),
+        _grouped_max(
+            Commitment.client_told_at,
+            Commitment.contact_id,
+            Commitment.contact_id.in_(contact_ids),
+        ),
+    ]
+    noted = _grouped_max(
+        ContactNote.noted_on, ContactNote.contact_id, ContactNote.contact_id.in_(contact_ids)
+    )
+    # A note is dated by day: count it from the end of that day so that a note today is "today".
+    sources.append({cid: datetime.combine(day, time.max, tzinfo=UTC) for cid, day in noted.items()})
+    request_model = _requests_model()
+    if request_model is not None:
+        for column in ("submitted_at", "replied_at"):
+            if hasattr(request_model, column):
+                sources.append(
+                    _grouped_max(
+                        getattr(request_model, column),
+                        request_model.contact_id,
+                        request_model.contact_id.in_(contact_ids),
+                    )
+                )
+    return {cid: last_touch((source.get(cid) for source in sources), now=now) for cid in contact_ids}
+
+
+@dataclass(frozen=True)
+class ContactStatus:
+    """A contact with the last time we were in touch and whether they have gone quiet."""
+
+    contact: Contact
+    last_touch: datetime | None
+    days: int | None
+    quiet: bool
+
+
+def contact_statuses(engagement: Engagement, *, now: datetime) -> list[ContactStatus]:
+    """Every contact of the engagement with their quiet flag, quiet ones first, then by name."""
+    last = touches(engagement, now=now)
+    out = [
+        ContactStatus(
+            contact=c,
+            last_touch=last.get(c.id),
+            days=days_since(last.get(c.id), now=now),
+            quiet=is_quiet(last.get(c.id), c.created_at, now=now, quiet_days=engagement.quiet_days),
+        )
+        for c in engagement.contacts
+    ]
+    return sorted(out, key=lambda s: (not s.quiet, s.contact.name.casefold()))
+
+
+def quiet_contacts(engagement: Engagement, *, now: datetime) -> list[ContactStatus]:
+    """The contacts we have not been in touch with for the engagement's quiet days."""
+    return [s for s in contact_statuses(engagement, now=now) if s.quiet]
