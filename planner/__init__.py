@@ -24,6 +24,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     load_config(app, config)
 
+    from planner.logging import init_logging
+
+    init_logging(app)
+
     from planner.extensions import init_extensions
 
     init_extensions(app)
