@@ -33,6 +33,15 @@ ZONE_COUNTRY = {
     "Pacific/Auckland": "NZ",
 }
 
+# Closures a country's businesses keep although the law does not: Japanese companies, and so
+# their clients, close from 29 December to 3 January (年末年始休業); nobody schedules a meeting then.
+CUSTOMARY_CLOSURES: dict[str, tuple[tuple[int, int, int, dict[str, str]], ...]] = {
+    "JP": (
+        (12, 29, 31, {"ja": "年末年始休業", "en_US": "Year-end holidays"}),
+        (1, 1, 3, {"ja": "年末年始休業", "en_US": "New Year holidays"}),
+    ),
+}
+
 
 @lru_cache(maxsize=1)
 def all_zones() -> frozenset[str]:
@@ -63,7 +72,11 @@ def _holidays(country: str | None, year: int, language: str | None) -> dict[date
         found = holidays.country_holidays(country.upper(), years=year, language=language)
     except (NotImplementedError, KeyError):
         return {}
-    return dict(found.items())
+    days = dict(found.items())
+    for month, first, last, names in CUSTOMARY_CLOSURES.get(country.upper(), ()):
+        for day in range(first, last + 1):
+            days.setdefault(date(year, month, day), names.get(language or "", names["en_US"]))
+    return days
 
 
 def holiday_name(day: date, country: str | None, language: str | None = None) -> str | None:
