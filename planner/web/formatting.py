@@ -9,14 +9,24 @@ from babel.dates import format_date, format_datetime, format_time
 from flask_babel import get_locale
 
 PATTERNS = {
-    "ja": {"date": "y年M月d日(E)", "short_date": "M/d(E)", "time": "H:mm", "weekday": "E"},
-    "en": {"date": "EEE d MMM y", "short_date": "EEE d MMM", "time": "HH:mm", "weekday": "EEE"},
+    "ja": {"date": "y年M月d日(E)", "short_date": "M/d(E)", "time": "H:mm", "weekday": "E", "day": "M/d"},
+    "en": {
+        "date": "EEE d MMM y",
+        "short_date": "EEE d MMM",
+        "time": "HH:mm",
+        "weekday": "EEE",
+        "day": "d MMM",
+    },
 }
 
 
-def _lang() -> str:
+def current_language() -> str:
+    """The UI language of this request: `ja` or `en`."""
     locale = get_locale()
     return "ja" if locale and locale.language == "ja" else "en"
+
+
+_lang = current_language
 
 
 def _zone(zone) -> ZoneInfo:
