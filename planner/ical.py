@@ -40,6 +40,8 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "Schedule page",
         "notes": "Internal notes (team only)",
         "cancelled": "[Cancelled] ",
+        "team_feed": "{name} (team)",
+        "feed_description": "Meetings of {name}, each with its purpose, desired outcome and agenda.",
     },
     "ja": {
         "purpose": "目的",
@@ -50,6 +52,8 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "スケジュールページ",
         "notes": "社内メモ（チーム内のみ）",
         "cancelled": "【中止】",
+        "team_feed": "{name}（チーム用）",
+        "feed_description": "{name}の会議予定です。各会議の目的・期待する成果・アジェンダを記載しています。",
     },
 }
 # Values shared by many events; built once because building properties costs as much as writing them.
@@ -206,6 +210,16 @@ def zone_info(name: str) -> ZoneInfo:
 
 def _labels(language: str) -> dict[str, str]:
     return LABELS.get((language or "en")[:2].lower(), LABELS["en"])
+
+
+def feed_title(name: str, *, audience: str, language: str = "en") -> str:
+    """The calendar's display name; a team feed says so, to tell it from the client's."""
+    return _labels(language)["team_feed"].format(name=name) if audience == "team" else name
+
+
+def feed_description(name: str, *, language: str = "en") -> str:
+    """The calendar's description (X-WR-CALDESC): what subscribers find in it."""
+    return _labels(language)["feed_description"].format(name=name)
 
 
 def describe_meeting(

@@ -20,8 +20,18 @@ log = logging.getLogger(__name__)
 
 
 def _blueprints():
-    from planner.web import auth, commitments, contacts, engagements, health, meetings, settings
-    from planner.web import schedule_views
+    from planner.web import (
+        auth,
+        commitments,
+        contacts,
+        engagements,
+        feeds,
+        health,
+        meetings,
+        schedule_views,
+        settings,
+    )
+    from planner.web import requests as request_views
 
     # One line per feature; the order is the order of their URL rules.
     return [
@@ -33,6 +43,8 @@ def _blueprints():
         schedule_views.bp,
         contacts.bp,
         commitments.bp,
+        request_views.bp,
+        feeds.bp,
     ]
 
 

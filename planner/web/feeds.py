@@ -1,0 +1,439 @@
+"""Calendar feeds, the client's schedule page, feed links, .ics downloads and import."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from planner import ical
+from planner.extensions import db
+from planner.feed_cache import BuiltFeed, FeedCache
+from planner.forms.feeds import MAX_IMPORT_BYTES, FeedLinkForm, ImportForm
+from planner.models import Contact, Engagement, Meeting, MeetingAttendee
+from planner.models.feeds import FeedLink
+from planner.operations.feeds import (
+    create_feed,
+    feed_language,
+    find_feed,
+    import_calendar,
+    revoke_feed,
+    rotate_feed,
+    touch_feed,
+)
+from planner.web import g_now
+from planner.web.access import check_role, engagement_for, meeting_for
+from planner.web.panels import register_panel, register_tab
+from planner.web.public import public
+
+bp = Blueprint("feeds", __name__)
+
+LANGUAGES = ("en", "ja")
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def feed_cache() -> FeedCache:
+    """This app's cache of built feeds (one per app, so test apps never share one)."""
+    return current_app.extensions.setdefault("planner_feed_cache", FeedCache())
+
+
+def base_url() -> str:
+    """Where links in feeds and pages point: PUBLIC_URL when configured, else this request's host."""
+    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+
+
+def feed_urls(token: str) -> dict[str, str]:
+    """The https feed, webcal:// feed, client page and Google Calendar links of a token."""
+    base = base_url()
+    url = base + url_for("feeds.feed", token=token)
+    webcal = "webcal://" + url.split("://", 1)[1]
+    return {
+        "url": url,
+        "webcal_url": webcal,
+        "page_url": base + url_for("feeds.schedule_page", token=token),
+        "google_url": "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
+    }
+
+
+def _meetings(engagement: Engagement) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(Meeting.engagement_id == engagement.id)
+            .options(
+                selectinload(Meeting.agenda),
+                selectinload(Meeting.attendees).selectinload(MeetingAttendee.contact),
+                selectinload(Meeting.attendees).selectinload(MeetingAttendee.user),
+            )
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+
+
+def _expiries(engagement: Engagement, meetings: list[Meeting]) -> list[datetime]:
+    days = timedelta(days=engagement.cancelled_feed_days)
+    return [(m.cancelled_at or m.updated_at) + days for m in meetings if m.status == "cancelled"]
+
+
+def _build(feed: FeedLink, token: str, language: str, now: datetime) -> BuiltFeed:
+    engagement = feed.engagement
+    meetings = _meetings(engagement)
+    base = base_url()
+    if feed.audience == "client":
+        page = base + url_for("feeds.schedule_page", token=token)
+
+        def link(meeting: Meeting) -> str:
+            return f"{page}#m-{meeting.id}"
+    else:
+
+        def link(meeting: Meeting) -> str:
+            return base + url_for("meetings.show", meeting_id=meeting.id)
+
+    body = ical.render_feed(
+        name=ical.feed_title(engagement.name, audience=feed.audience, language=language),
+        description=ical.feed_description(engagement.name, language=language),
+        zone=engagement.timezone,
+        meetings=meetings,
+        audience=feed.audience,
+        now=now,
+        cancelled_days=engagement.cancelled_feed_days,
+        page_url=link,
+        language=language,
+        refresh=current_app.config.get("FEED_REFRESH") or timedelta(hours=1),
+    )
+    expiries = _expiries(engagement, meetings)
+    passed = [e for e in expiries if e <= now]
+    coming = [e for e in expiries if e > now]
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    return BuiltFeed(
+        body=body,
+        etag=f"{engagement.id}.{engagement.revision}.{digest}",
+        # The feed last changed with the schedule, or when a cancelled meeting left it.
+        last_modified=max([engagement.updated_at, *passed]).replace(microsecond=0),
+        valid_until=min(coming) if coming else None,
+    )
+
+
+def _active_feed(token: str) -> FeedLink:
+    feed = find_feed(token)
+    if feed is None:
+        abort(404)
+    return feed
+
+
+def _note_use(feed: FeedLink, now: datetime) -> None:
+    if touch_feed(feed, now=now):
+        db.session.commit()
+
+
+def _private(response: Response) -> Response:
+    # The token is in the URL: keep it out of Referer headers, search engines and shared caches.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# ---- public: the feed and the client's page ---------------------------------------------------
+
+
+@bp.route("/feeds/<token>.ics", methods=["GET", "HEAD"])
+@public
+def feed(token: str):
+    """The subscribable calendar of a feed link (ETag / Last-Modified, 304 when unchanged)."""
+    now = g_now()
+    link = _active_feed(token)
+    engagement = link.engagement
+    language = feed_language(link) or engagement.language or "en"
+    key = (engagement.id, engagement.revision, link.audience, base_url(), link.id, language)
+    built = feed_cache().get_or_build(key, now, lambda: _build(link, token, language, now))
+    response = Response(built.body, content_type="text/calendar; charset=utf-8")
+    response.set_etag(built.etag)
+    response.last_modified = built.last_modified
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Content-Disposition"] = 'inline; filename="schedule.ics"'
+    response.make_conditional(request)
+    _note_use(link, now)
+    return _private(response)
+
+
+def _page_language(link: FeedLink, engagement: Engagement) -> str:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return (
+        feed_language(link)
+        or request.accept_languages.best_match(LANGUAGES)
+        or (engagement.language if engagement.language in LANGUAGES else "en")
+    )
+
+
+def _days(engagement: Engagement, meetings: list[Meeting]) -> list[tuple[object, list[Meeting]]]:
+    days: dict = {}
+    for meeting in meetings:
+        days.setdefault(meeting.starts_at.astimezone(engagement.tz).date(), []).append(meeting)
+    return list(days.items())
+
+
+@bp.route("/s/<token>")
+@public
+def schedule_page(token: str):
+    """The client's read-only schedule: purpose, desired outcome and agenda of every meeting."""
+    now = g_now()
+    link = _active_feed(token)
+    engagement = link.engagement
+    g.locale = _page_language(link, engagement)
+    refresh()
+    # The page is for the client whatever the link's audience: never an internal meeting or note.
+    shown = ical.feed_meetings(
+        _meetings(engagement), audience="client", now=now, cancelled_days=engagement.cancelled_feed_days
+    )
+    today = now.astimezone(engagement.tz).date()
+    upcoming = [m for m in shown if m.ends_at >= now or m.starts_at.astimezone(engagement.tz).date() >= today]
+    past = [m for m in shown if m not in upcoming]
+    html = render_template(
+        "portal/schedule.html",
+        engagement=engagement,
+        feed=link,
+        token=token,
+        upcoming=_days(engagement, upcoming),
+        past=_days(engagement, past),
+        links=feed_urls(token),
+        page_language=g.locale,
+    )
+    _note_use(link, now)
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "private, no-store"
+    return _private(response)
+
+
+# ---- members: feed links ----------------------------------------------------------------------
+
+
+def _links(engagement: Engagement) -> list[FeedLink]:
+    return list(
+        db.session.scalars(
+            select(FeedLink)
+            .where(FeedLink.engagement_id == engagement.id)
+            .order_by(FeedLink.revoked_at.is_not(None), FeedLink.created_at.desc(), FeedLink.id.desc())
+        )
+    )
+
+
+def _render_index(engagement: Engagement, form: FeedLinkForm, *, new_link=None, status: int = 200):
+    return (
+        render_template(
+            "feeds/index.html",
+            engagement=engagement,
+            links=_links(engagement),
+            form=form,
+            action_form=FlaskForm(),
+            new_link=new_link,
+        ),
+        status,
+    )
+
+
+@bp.route("/engagements/<int:engagement_id>/feeds")
+def index(engagement_id: int):
+    """The engagement's feed links, and a form to make one."""
+    engagement = engagement_for(engagement_id)
+    form = FeedLinkForm(formdata=None)
+    form.set_contacts(engagement)
+    return _render_index(engagement, form)
+
+
+@bp.route("/engagements/<int:engagement_id>/feeds", methods=["POST"])
+def create(engagement_id: int):
+    """Make a named link; its token is shown on this answer only."""
+    engagement = engagement_for(engagement_id, "member")
+    form = FeedLinkForm()
+    form.set_contacts(engagement)
+    if not form.validate_on_submit():
+        return _render_index(engagement, form, status=400)
+    contact = db.session.get(Contact, form.contact_id.data) if form.contact_id.data else None
+    link, token = create_feed(
+        engagement,
+        label=form.label.data,
+        audience=form.audience.data,
+        contact=contact,
+        user=current_user,
+        now=g_now(),
+    )
+    db.session.commit()
+    # Rendered, not redirected: the token exists only in this answer.
+    return _render_index(
+        engagement, _blank_form(engagement), new_link={"link": link, **feed_urls(token)}, status=201
+    )
+
+
+def _blank_form(engagement: Engagement) -> FeedLinkForm:
+    form = FeedLinkForm(formdata=None)
+    form.set_contacts(engagement)
+    return form
+
+
+def _feed_for(feed_id: int, role: str = "member") -> FeedLink:
+    link = db.session.get(FeedLink, feed_id)
+    check_role(link.engagement if link else None, role)
+    return link
+
+
+@bp.route("/feed-links/<int:feed_id>/rotate", methods=["POST"])
+def rotate(feed_id: int):
+    """A new token for the link; subscribers of the old one must subscribe again."""
+    link = _feed_for(feed_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    token = rotate_feed(link, now=g_now())
+    db.session.commit()
+    flash(_("New link made. The old one no longer works."), "success")
+    return _render_index(
+        link.engagement, _blank_form(link.engagement), new_link={"link": link, **feed_urls(token)}
+    )
+
+
+@bp.route("/feed-links/<int:feed_id>/revoke", methods=["POST"])
+def revoke(feed_id: int):
+    """Stop the link at once."""
+    link = _feed_for(feed_id)
+    if FlaskForm().validate_on_submit() and revoke_feed(link, now=g_now()):
+        db.session.commit()
+        flash(_("Link revoked. Calendars subscribed to it get no more updates."), "success")
+    return redirect(url_for(".index", engagement_id=link.engagement_id))
+
+
+# ---- members: downloads and import -------------------------------------------------------------
+
+
+def _filename(text: str) -> str:
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in text).strip("-")
+    return (safe[:60] or "calendar") + ".ics"
+
+
+def _download(body: bytes, name: str) -> Response:
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(name)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/meetings/<int:meeting_id>.ics")
+def meeting_ics(meeting_id: int):
+    """One meeting as an .ics file to open in any calendar (METHOD:PUBLISH)."""
+    meeting = meeting_for(meeting_id)
+    engagement = meeting.engagement
+    event = ical.meeting_to_vevent(
+        meeting,
+        zone=engagement.timezone,
+        page_url=base_url() + url_for("meetings.show", meeting_id=meeting.id),
+        audience="team",
+        language=engagement.language,
+    )
+    body = ical.event_calendar(event, engagement.timezone, method="PUBLISH").to_ical()
+    return _download(body, meeting.title)
+
+
+@bp.route("/engagements/<int:engagement_id>/export.ics")
+def export_ics(engagement_id: int):
+    """Every meeting of the engagement, cancelled ones too, as one .ics file (METHOD:PUBLISH)."""
+    engagement = engagement_for(engagement_id)
+    base = base_url()
+    events = [
+        ical.meeting_to_vevent(
+            meeting,
+            zone=engagement.timezone,
+            page_url=base + url_for("meetings.show", meeting_id=meeting.id),
+            audience="team",
+            language=engagement.language,
+        )
+        for meeting in _meetings(engagement)
+    ]
+    calendar = ical.build_calendar(
+        ical.feed_title(engagement.name, audience="team", language=engagement.language),
+        ical.feed_description(engagement.name, language=engagement.language),
+        engagement.timezone,
+        events,
+        method="PUBLISH",
+    )
+    return _download(calendar.to_ical(), engagement.name)
+
+
+@bp.route("/engagements/<int:engagement_id>/import", methods=["GET", "POST"])
+def import_file(engagement_id: int):
+    """Create meetings from an .ics file; a bad file changes nothing and says why."""
+    engagement = engagement_for(engagement_id, "member")
+    form = ImportForm()
+    error = None
+    if form.validate_on_submit():
+        data = form.file.data.read(MAX_IMPORT_BYTES + 1)
+        try:
+            if len(data) > MAX_IMPORT_BYTES:
+                raise ical.ICalError("The file is larger than 1 MB.")
+            result = import_calendar(engagement, data, now=g_now())
+        except ical.ICalError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Imported %(created)d meetings; skipped %(skipped)d.",
+                    created=len(result.created),
+                    skipped=len(result.skipped),
+                ),
+                "success",
+            )
+            if result.purpose_missing:
+                flash(
+                    _(
+                        "%(count)d imported meetings have no purpose yet: they are marked "
+                        "“Purpose missing”. State one before sharing the schedule.",
+                        count=len(result.purpose_missing),
+                    ),
+                    "warning",
+                )
+            reasons = {"duplicate": _("already in this engagement"), "recurring": _("repeating event")}
+            for title, reason in result.skipped[:20]:
+                flash(_("Skipped “%(title)s”: %(reason)s.", title=title, reason=reasons[reason]), "info")
+            return redirect(url_for("engagements.show", engagement_id=engagement.id))
+    status = 400 if (form.errors or error) else 200
+    return render_template("feeds/import.html", engagement=engagement, form=form, error=error), status
+
+
+# ---- panels and tab ---------------------------------------------------------------------------
+
+
+def _engagement_panel(engagement: Engagement, now: datetime) -> dict:
+    active = [link for link in _links(engagement) if link.active]
+    return {"active_links": active, "position": "side"}
+
+
+def _meeting_panel(meeting: Meeting, now: datetime) -> dict:
+    return {"position": "side"}
+
+
+register_tab("feeds.index", _l("Calendar feeds"), order=60)
+register_panel("engagement", "feeds", "feeds/_panel.html", _engagement_panel, order=80)
+register_panel("meeting", "ics", "feeds/_meeting_panel.html", _meeting_panel, order=90)
