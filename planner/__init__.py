@@ -20,6 +20,9 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from planner.web.converters import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     from planner.config import load_config
 
     load_config(app, config)

@@ -44,9 +44,9 @@ def api_error(error: ApiError):
 
 def _modules():
     # One line per feature module; importing it attaches its routes to `api`.
-    from planner.api import openapi
+    from planner.api import commitments, contacts, engagements, meetings, openapi
 
-    return [openapi]
+    return [openapi, engagements, contacts, meetings, commitments]
 
 
 def register_api(app: Flask) -> None:

@@ -54,7 +54,10 @@ def api_meeting(meeting_id: int, role: str = "viewer") -> Meeting:
 
 def json_body() -> dict:
     """The request's JSON object, or a 400 that says what is wrong."""
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        payload = None  # nested beyond what the parser can read: refused like any unreadable body
     if not isinstance(payload, dict):
         raise ApiError(400, "The body must be a JSON object (Content-Type: application/json).")
     return payload

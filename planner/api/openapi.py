@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import re
+
 from flask import jsonify
 
 from planner.api import api
@@ -64,6 +67,23 @@ def error_responses(*codes: int) -> dict:
     }
 
 
+_TEMPLATE = re.compile(r"{(\w+)}")
+
+
+def document() -> dict:
+    """The full description, with every templated path parameter declared at its path."""
+    spec = copy.deepcopy(SPEC)
+    for path, item in spec["paths"].items():
+        declared = {p.get("name") for p in item.get("parameters", []) if p.get("in") == "path"}
+        for name in _TEMPLATE.findall(path):
+            if name not in declared:
+                kind = "integer" if name == "id" or name.endswith("_id") else "string"
+                item.setdefault("parameters", []).append(
+                    {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+                )
+    return spec
+
+
 @api.route("/openapi.json")
 def openapi_json():
-    return jsonify(SPEC)
+    return jsonify(document())

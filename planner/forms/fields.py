@@ -33,6 +33,10 @@ class ZonedDateTimeField(Field):
             raise ValueError(_l("Not a valid date and time (expected e.g. 2026-05-12T10:00).")) from None
         if value.tzinfo is None:
             value = value.replace(tzinfo=self._zone())
+        # Far-off years would overflow when converted or when a length is added to them.
+        if not 1970 <= value.year <= 2999:
+            self.data = None
+            raise ValueError(_l("Use a date between the years 1970 and 2999."))
         self.data = value.astimezone(ZoneInfo("UTC"))
 
     def _value(self) -> str:

@@ -15,6 +15,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from planner.forms.fields import ZonedDateTimeField
@@ -48,6 +49,11 @@ COMMON_ZONES = [
 ]
 
 
+def options(pairs) -> list[SelectChoice]:
+    """Select choices from (value, label) pairs, in the form WTForms expects."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def zone_choices() -> list[tuple[str, str]]:
     rest = sorted(z for z in all_zones() if z not in COMMON_ZONES and "/" in z and not z.startswith("Etc/"))
     return [(z, z) for z in COMMON_ZONES + rest]
@@ -64,7 +70,7 @@ class EngagementForm(FlaskForm):
         description=_l("ISO code such as JP, DE, US; empty takes it from the time zone."),
     )
     language = SelectField(
-        _l("Client's language"), choices=[("ja", "日本語"), ("en", "English")], default="ja"
+        _l("Client's language"), choices=options([("ja", "日本語"), ("en", "English")]), default="ja"
     )
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
@@ -145,7 +151,7 @@ class MeetingForm(FlaskForm):
         validators=[Optional(), Length(max=TEXT)],
         description=_l("How everyone knows the meeting worked, e.g. “Signed-off scope document”."),
     )
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), default="other")
+    kind = SelectField(_l("Kind"), choices=options(KIND_LABELS.items()), default="other")
     starts_at = ZonedDateTimeField(
         _l("Starts"), validators=[DataRequired(message=_l("A start time is needed."))]
     )
@@ -155,7 +161,7 @@ class MeetingForm(FlaskForm):
     ends_at = ZonedDateTimeField(_l("Ends"), validators=[Optional()])
     location = StringField(_l("Location"), validators=[Optional(), Length(max=300)])
     conference_url = URLField(_l("Conference link"), validators=[Optional(), Length(max=500)])
-    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), default="tentative")
+    status = SelectField(_l("Status"), choices=options(STATUS_LABELS.items()), default="tentative")
     internal = BooleanField(_l("Internal (team only, never shown to the client)"))
     internal_notes = TextAreaField(_l("Internal notes"), validators=[Optional(), Length(max=TEXT)])
     contact_ids = SelectMultipleField(_l("Client attendees"), coerce=int, choices=[], validate_choice=True)
@@ -165,8 +171,8 @@ class MeetingForm(FlaskForm):
 
     def set_people(self, engagement) -> None:
         """Offer the engagement's contacts and members as attendees."""
-        self.contact_ids.choices = [(c.id, c.name) for c in engagement.contacts]
-        self.user_ids.choices = [(m.user.id, m.user.display_name) for m in engagement.members]
+        self.contact_ids.choices = options((c.id, c.name) for c in engagement.contacts)
+        self.user_ids.choices = options((m.user.id, m.user.display_name) for m in engagement.members)
 
     def validate_conference_url(self, field):
         if field.data and not field.data.lower().startswith(("https://", "http://")):
