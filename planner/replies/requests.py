@@ -94,6 +94,26 @@ def proposed_purpose(topic: str, reasons: tuple[str, ...], language: str) -> tup
     return purpose, f"Next steps on {topic} agreed"
 
 
+def call_purpose(topic: str, reasons: tuple[str, ...], language: str) -> tuple[str, str, str]:
+    """Title, purpose and desired outcome of a short call put on the schedule for a request."""
+    complaint = "problem_or_complaint" in reasons
+    if is_japanese(language):
+        if complaint:
+            return (
+                f"電話：{topic}",
+                f"「{topic}」の問題について直接お話を伺う",
+                "対応策と完了の目処を合意する",
+            )
+        return f"電話：{topic}", f"「{topic}」について電話で確認する", "確認事項への回答と次の対応を合意する"
+    if complaint:
+        return (
+            f"Call: {topic}",
+            f"Hear about the problem with {topic} first-hand",
+            "A fix and its date agreed",
+        )
+    return f"Call: {topic}", f"Settle {topic} by phone", "Questions answered and next steps agreed"
+
+
 def draft_reply(
     outcome: str,
     *,

@@ -1,0 +1,220 @@
+"""API v1 for meeting requests: submit one (triaged and by default applied), read it back with its history."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from planner.api import api
+from planner.api.common import (
+    ApiError,
+    api_engagement,
+    api_user,
+    check_api_role,
+    form_from_json,
+    iso,
+    json_body,
+)
+from planner.api.openapi import add_paths, error_responses
+from planner.extensions import db
+from planner.forms.requests import ApiRequestForm
+from planner.models import Contact
+from planner.models.requests import MeetingRequest
+from planner.operations.requests import RequestError, apply_decision, receive_request, triage_request
+from planner.triage import REASONS
+
+
+def request_json(req: MeetingRequest, *, history: bool = False) -> dict:
+    """A request as the API shows it; `reasons_text` is in the caller's language."""
+    zone = req.engagement.tz
+    language = api_user().locale or "en"
+    body = {
+        "id": req.id,
+        "engagement_id": req.engagement_id,
+        "topic": req.topic,
+        "details": req.details,
+        "reasons": list(req.reasons or []),
+        "needed_by": iso(req.needed_by, zone),
+        "expected_minutes": req.expected_minutes,
+        "people": req.people,
+        "preferred_format": req.preferred_format,
+        "contact_id": req.contact_id,
+        "received_via": req.received_via,
+        "submitted_at": iso(req.submitted_at, zone),
+        "status": req.status,
+        "outcome": req.outcome,
+        "decided_outcome": req.decided_outcome,
+        "rule": req.rule,
+        "reasons_text": (req.explanation_ja if language.startswith("ja") else req.explanation_en) or None,
+        "meeting_id": req.meeting_id,
+        "agenda_item_id": req.agenda_item_id,
+        "proposed_call_at": iso(req.proposed_call_at, zone),
+        "proposed_meeting_at": iso(req.proposed_meeting_at, zone),
+        "minutes_saved": req.minutes_saved,
+        "applied_at": iso(req.applied_at, zone),
+        "replied_at": iso(req.replied_at, zone),
+        "reply": {"subject": req.reply_subject, "body": req.reply_body, "language": req.reply_language}
+        if req.reply_body
+        else None,
+    }
+    if history:
+        body["history"] = [
+            {
+                "kind": e.kind,
+                "detail": e.detail,
+                "actor": e.actor.email if e.actor else None,
+                "at": iso(e.created_at, zone),
+            }
+            for e in req.events
+        ]
+    return body
+
+
+@api.route("/engagements/<int:engagement_id>/requests", methods=["POST"])
+def create_request(engagement_id: int):
+    engagement = api_engagement(engagement_id, "member")
+    payload = dict(json_body())
+    apply = payload.pop("apply", True)
+    if not isinstance(apply, bool):
+        raise ApiError(422, "Some fields are not valid.", {"apply": ["Must be true or false."]})
+    if isinstance(payload.get("reasons"), str):
+        payload["reasons"] = [r.strip() for r in payload["reasons"].split(",") if r.strip()]
+    form = form_from_json(ApiRequestForm, payload, meta={"zone": engagement.timezone})
+    values = form.values()
+    if values["contact_id"]:
+        contact = db.session.get(Contact, values["contact_id"])
+        if contact is None or contact.engagement_id != engagement.id:
+            raise ApiError(
+                422, "Some fields are not valid.", {"contact_id": ["No such contact in this engagement."]}
+            )
+    user = api_user()
+    # Saved and committed first: whatever happens next, the request is kept.
+    req = receive_request(engagement, values, received_via=form.received_via.data, now=g.now, actor=user)
+    triage_request(req, now=g.now, actor=user)
+    db.session.commit()
+    if apply and req.outcome is not None:
+        try:
+            apply_decision(req, actor=user, now=g.now)
+        except RequestError as error:
+            db.session.rollback()
+            raise ApiError(409, f"The request was saved (id {req.id}) but not applied: {error}") from None
+        db.session.commit()
+    return jsonify(request_json(req)), 201
+
+
+@api.route("/requests/<int:request_id>")
+def get_request(request_id: int):
+    req = db.session.get(MeetingRequest, request_id)
+    check_api_role(req.engagement if req else None, "viewer")
+    return jsonify(request_json(req, history=True))
+
+
+_REQUEST_IN = {
+    "type": "object",
+    "required": ["topic", "reasons", "expected_minutes", "people"],
+    "properties": {
+        "topic": {"type": "string", "maxLength": 300},
+        "details": {"type": "string", "maxLength": 4000},
+        "reasons": {
+            "oneOf": [
+                {"type": "array", "items": {"type": "string", "enum": list(REASONS)}, "minItems": 1},
+                {"type": "string", "description": "Comma-separated reasons"},
+            ]
+        },
+        "needed_by": {
+            "type": "string",
+            "format": "date-time",
+            "description": "Without an offset: the engagement's zone",
+        },
+        "expected_minutes": {"type": "integer", "minimum": 5, "maximum": 480},
+        "people": {"type": "integer", "minimum": 1, "maximum": 100},
+        "preferred_format": {"type": "string", "enum": ["any", "phone", "video", "in_person", "email"]},
+        "contact_id": {"type": "integer"},
+        "requester_name": {"type": "string"},
+        "requester_email": {"type": "string", "format": "email"},
+        "received_via": {
+            "type": "string",
+            "enum": ["api", "client_page", "phone", "email", "chat", "in_person"],
+        },
+        "apply": {"type": "boolean", "default": True, "description": "false: triage only"},
+    },
+}
+_REQUEST_OUT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["received", "triaged", "applied", "replied", "failed_triage"]},
+        "outcome": {"type": "string", "enum": ["call", "email", "agenda_item", "meeting"], "nullable": True},
+        "rule": {"type": "string", "enum": ["R1", "R2", "R3", "R4", "R5", "R6"], "nullable": True},
+        "reasons_text": {"type": "string", "nullable": True},
+        "meeting_id": {"type": "integer", "nullable": True},
+        "proposed_call_at": {"type": "string", "format": "date-time", "nullable": True},
+        "minutes_saved": {"type": "integer"},
+        "reply": {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "subject": {"type": "string"},
+                "body": {"type": "string"},
+                "language": {"type": "string", "enum": ["ja", "en"]},
+            },
+        },
+        "history": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "actor": {"type": "string", "nullable": True},
+                    "at": {"type": "string", "format": "date-time"},
+                },
+            },
+        },
+    },
+}
+
+add_paths(
+    {
+        "/engagements/{engagement_id}/requests": {
+            "post": {
+                "summary": "Submit a meeting request: triaged at once and, unless apply is false, applied",
+                "parameters": [
+                    {"name": "engagement_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/MeetingRequestIn"}}
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "Saved and triaged (outcome null: triage failed, the request is kept)",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/MeetingRequest"}}
+                        },
+                    },
+                    **error_responses(400, 401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/requests/{request_id}": {
+            "get": {
+                "summary": "A meeting request with its decision, drafted reply and history",
+                "parameters": [
+                    {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The request",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/MeetingRequest"}}
+                        },
+                    },
+                    **error_responses(401, 404),
+                },
+            }
+        },
+    },
+    {"MeetingRequestIn": _REQUEST_IN, "MeetingRequest": _REQUEST_OUT},
+)

@@ -1,0 +1,502 @@
+"""Meeting requests: receive (saved first), triage, override, apply to the schedule, reply.
+
+`receive_request` commits on its own so that nothing a client typed is lost when triage or the
+mailer fails afterwards; every other operation leaves the commit to its caller, as usual.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from planner.extensions import db
+from planner.mailer import MailError, send_mail
+from planner.models import AgendaItem, Contact, Engagement, Meeting, User
+from planner.models.requests import CHANNELS, FORMATS, OPEN_STATUSES, MeetingRequest, RequestEvent
+from planner.operations.schedule import add_agenda_item, create_meeting
+from planner.replies.requests import (
+    CommitmentRef,
+    MeetingRef,
+    Reply,
+    StatusSummary,
+    call_purpose,
+    draft_reply,
+    proposed_purpose,
+    reply_language,
+)
+from planner.triage import (
+    OUTCOMES,
+    REASONS,
+    Decision,
+    MeetingInfo,
+    RequestInfo,
+    TriageSettings,
+    decide,
+    meeting_minutes,
+    propose_call_slot,
+    propose_meeting_slot,
+)
+from planner.workdays import country_for_zone, next_working_day
+
+log = logging.getLogger(__name__)
+
+REQUEST_FIELDS = (
+    "topic",
+    "details",
+    "reasons",
+    "needed_by",
+    "expected_minutes",
+    "people",
+    "preferred_format",
+    "contact_id",
+    "requester_name",
+    "requester_email",
+)
+# How far the status summary looks ahead.
+STATUS_DAYS = 30
+
+
+class RequestError(Exception):
+    """An operation on a request cannot be done in its current state; the message says why."""
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    """The engagement's requests at a glance: how many are open and the meeting time avoided."""
+
+    open_count: int
+    minutes_saved: int
+
+    @property
+    def hours_saved(self) -> float:
+        """Meeting hours avoided, to one decimal."""
+        return round(self.minutes_saved / 60, 1)
+
+
+def _event(req: MeetingRequest, kind: str, detail: str, *, actor: User | None, now: datetime) -> RequestEvent:
+    event = RequestEvent(kind=kind, detail=detail, actor_id=actor.id if actor else None, created_at=now)
+    req.events.append(event)
+    req.updated_at = now
+    return event
+
+
+def _contact_of(engagement: Engagement, contact_id: int | None) -> Contact | None:
+    if not contact_id:
+        return None
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.engagement_id != engagement.id:
+        raise RequestError("That contact does not belong to this engagement.")
+    return contact
+
+
+def _contact_by_email(engagement: Engagement, email: str) -> Contact | None:
+    if not email:
+        return None
+    return db.session.scalar(
+        select(Contact).where(
+            Contact.engagement_id == engagement.id, func.lower(Contact.email) == email.strip().lower()
+        )
+    )
+
+
+def receive_request(
+    engagement: Engagement,
+    data: dict[str, Any],
+    *,
+    received_via: str,
+    now: datetime,
+    actor: User | None = None,
+    feed_id: int | None = None,
+) -> MeetingRequest:
+    """Save a request exactly as given and commit it at once, before anything that can fail runs."""
+    if received_via not in CHANNELS:
+        raise RequestError(f"Unknown channel: {received_via}")
+    values = {k: data[k] for k in REQUEST_FIELDS if data.get(k) is not None}
+    values["reasons"] = [r for r in dict.fromkeys(values.get("reasons") or []) if r in REASONS] or ["other"]
+    if values.get("preferred_format") not in FORMATS:
+        values["preferred_format"] = "any"
+    contact = _contact_of(engagement, values.pop("contact_id", None))
+    if contact is None and received_via == "client_page":
+        # A known address on the client page links the request to that contact's profile.
+        contact = _contact_by_email(engagement, values.get("requester_email", ""))
+    req = MeetingRequest(
+        engagement_id=engagement.id,
+        contact=contact,
+        received_via=received_via,
+        feed_id=feed_id,
+        logged_by_id=actor.id if actor else None,
+        submitted_at=now,
+        updated_at=now,
+        status="received",
+        **values,
+    )
+    db.session.add(req)
+    detail = {"client_page": "client page"}.get(received_via, received_via.replace("_", " "))
+    _event(req, "received", f"via {detail}", actor=actor, now=now)
+    db.session.commit()
+    return req
+
+
+# --- plain data for the policy and the replies ----------------------------------------------------------
+
+
+def triage_settings(engagement: Engagement) -> TriageSettings:
+    """The engagement's thresholds as the policy takes them (raises TriageError when they are unusable)."""
+    return TriageSettings(
+        call_max_minutes=engagement.call_max_minutes,
+        agenda_horizon_days=engagement.agenda_horizon_days,
+        agenda_lead_hours=engagement.agenda_lead_hours,
+        urgent_hours=engagement.urgent_hours,
+        country=engagement.country or country_for_zone(engagement.timezone),
+        zone=engagement.timezone,
+    )
+
+
+def meeting_infos(
+    engagement: Engagement, *, now: datetime, until: datetime | None = None
+) -> list[MeetingInfo]:
+    """The engagement's meetings from today on, as the policy sees them (agenda minutes and titles)."""
+    horizon = max(until or now, now + timedelta(days=max(engagement.agenda_horizon_days, 31) + 1))
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.engagement_id == engagement.id,
+            Meeting.ends_at >= now - timedelta(days=1),
+            Meeting.starts_at <= horizon,
+        )
+        .options(selectinload(Meeting.agenda))
+        .order_by(Meeting.starts_at)
+    )
+    return [
+        MeetingInfo(
+            id=m.id,
+            title=m.title,
+            purpose=m.purpose,
+            kind=m.kind,
+            starts_at=m.starts_at,
+            duration_minutes=m.duration_minutes,
+            agenda_minutes=m.agenda_minutes,
+            agenda_titles=tuple(item.title for item in m.agenda),
+            cancelled=m.is_cancelled,
+        )
+        for m in meetings
+    ]
+
+
+def request_info(req: MeetingRequest) -> RequestInfo:
+    """The request as the policy takes it."""
+    return RequestInfo(
+        topic=req.topic,
+        details=req.details or "",
+        reasons=tuple(req.reasons or ()),
+        needed_by=req.needed_by,
+        expected_minutes=req.expected_minutes,
+        people=req.people,
+        preferred_format=None if req.preferred_format == "any" else req.preferred_format,
+        contact_channel=req.contact.preferred_channel if req.contact else None,
+    )
+
+
+def _open_commitments(engagement: Engagement) -> list[CommitmentRef]:
+    """Open commitments when the commitments feature is installed; none otherwise."""
+    try:
+        model = importlib.import_module("planner.models.commitments").Commitment
+        rules = importlib.import_module("planner.commitments")
+    except (ImportError, AttributeError):
+        return []
+    rows = db.session.scalars(
+        select(model).where(model.engagement_id == engagement.id).order_by(model.due_at)
+    ).all()
+    return [
+        CommitmentRef(row.title, row.owed_by, getattr(row, "revised_due_at", None) or row.due_at)
+        for row in rows
+        if rules.is_open(row.status)
+    ][:10]
+
+
+def status_summary(engagement: Engagement, *, now: datetime) -> StatusSummary:
+    """Where things stand for the client: next meetings with purposes, open agenda items, commitments."""
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.engagement_id == engagement.id,
+            Meeting.starts_at >= now,
+            Meeting.starts_at <= now + timedelta(days=STATUS_DAYS),
+            Meeting.status != "cancelled",
+            Meeting.internal.is_(False),
+        )
+        .options(selectinload(Meeting.agenda))
+        .order_by(Meeting.starts_at)
+        .limit(5)
+    ).all()
+    refs = tuple(
+        MeetingRef(m.title, m.purpose, m.starts_at, m.duration_minutes, m.desired_outcome) for m in meetings
+    )
+    items = tuple((m.title, item.title) for m in meetings for item in m.agenda if not item.done)[:10]
+    return StatusSummary(meetings=refs, open_items=items, commitments=tuple(_open_commitments(engagement)))
+
+
+def draft_for(req: MeetingRequest, *, now: datetime, sender: User | None = None) -> Reply:
+    """The drafted reply for the request's current outcome, in the contact's language."""
+    engagement = req.engagement
+    language = reply_language(req.contact.language if req.contact else None, engagement.language)
+    common = {
+        "topic": req.topic,
+        "language": language,
+        "zone": engagement.timezone,
+        "now": now,
+        "contact_name": req.contact.name if req.contact else req.requester_name,
+        "sender_name": sender.name if sender else None,
+        "minutes": req.proposed_minutes or req.expected_minutes,
+        "complaint": "problem_or_complaint" in (req.reasons or []),
+    }
+    if req.outcome == "agenda_item":
+        meeting = req.meeting
+        ref = MeetingRef(meeting.title, meeting.purpose, meeting.starts_at, meeting.duration_minutes)
+        return draft_reply("agenda_item", meeting=ref, **common)
+    if req.outcome == "call":
+        return draft_reply("call", call_at=req.proposed_call_at, **common)
+    if req.outcome == "meeting":
+        if req.meeting is not None:
+            m = req.meeting
+            ref = MeetingRef(m.title, m.purpose, m.starts_at, m.duration_minutes, m.desired_outcome)
+        else:
+            purpose, outcome = proposed_purpose(req.topic, tuple(req.reasons or ()), language)
+            ref = MeetingRef(req.topic, purpose, req.proposed_meeting_at, req.proposed_minutes, outcome)
+        return draft_reply("meeting", meeting=ref, **common)
+    if req.rule == "R2" or set(req.reasons or []) == {"status_update"}:
+        return draft_reply("email", status=status_summary(engagement, now=now), **common)
+    country = engagement.country or country_for_zone(engagement.timezone)
+    today = now.astimezone(engagement.tz).date()
+    return draft_reply("email", answer_by=next_working_day(today, country), **common)
+
+
+def _redraft(req: MeetingRequest, *, now: datetime, sender: User | None) -> None:
+    reply = draft_for(req, now=now, sender=sender)
+    req.reply_subject, req.reply_body, req.reply_language = reply.subject[:300], reply.body, reply.language
+
+
+# --- triage, override, apply, reply ---------------------------------------------------------------------
+
+
+def _store_decision(req: MeetingRequest, decision: Decision) -> None:
+    req.rule = decision.rule
+    req.decided_outcome = decision.outcome
+    req.outcome = decision.outcome
+    req.explanation_en = decision.reasons_text("en")
+    req.explanation_ja = decision.reasons_text("ja")
+    req.meeting_id = decision.meeting_id
+    req.proposed_call_at = decision.proposed_at if decision.outcome == "call" else None
+    req.proposed_meeting_at = decision.proposed_at if decision.outcome == "meeting" else None
+    req.proposed_minutes = decision.proposed_minutes
+    req.minutes_saved = decision.minutes_saved
+
+
+def triage_request(req: MeetingRequest, *, now: datetime, actor: User | None = None) -> Decision | None:
+    """Decide the request's outcome and draft the reply; on any fault record an error and return None.
+
+    The request itself is already saved; a fault here only leaves it as `failed_triage`, visible to
+    the team with the error in its history.
+    """
+    if req.applied_at is not None:
+        raise RequestError("This request has already been applied; override is no longer possible.")
+    engagement = req.engagement
+    try:
+        settings = triage_settings(engagement)
+        info = request_info(req)
+        meetings = meeting_infos(engagement, now=now, until=req.needed_by)
+        decision = decide(info, meetings, settings, now=now)
+        _store_decision(req, decision)
+        req.overridden_by_id = None
+        db.session.flush()
+        _redraft(req, now=now, sender=actor)
+    except Exception as error:  # a fault in the policy must never lose the request
+        log.warning("triage of request %s failed: %s", req.id, error)
+        req.status = "failed_triage"
+        req.outcome = None
+        _event(req, "error", f"Triage failed: {type(error).__name__}: {error}", actor=actor, now=now)
+        return None
+    req.status = "triaged"
+    _event(req, "triaged", f"{decision.rule} → {decision.outcome}", actor=actor, now=now)
+    return decision
+
+
+def override(
+    req: MeetingRequest,
+    *,
+    outcome: str,
+    actor: User,
+    now: datetime,
+    meeting_id: int | None = None,
+) -> None:
+    """Replace the decision's outcome (and, for an agenda item, the meeting) before it is applied."""
+    if req.applied_at is not None:
+        raise RequestError("This request has already been applied; override is no longer possible.")
+    if outcome not in OUTCOMES:
+        raise RequestError(f"Unknown outcome: {outcome}")
+    engagement = req.engagement
+    settings = triage_settings(engagement)
+    previous = f"{req.outcome or '—'}" + (f" (#{req.meeting_id})" if req.outcome == "agenda_item" else "")
+    req.meeting_id = None
+    req.proposed_call_at = req.proposed_meeting_at = None
+    if outcome == "agenda_item":
+        meeting = db.session.get(Meeting, meeting_id) if meeting_id else None
+        if meeting is None or meeting.engagement_id != engagement.id:
+            raise RequestError("Choose a meeting of this engagement for the agenda item.")
+        if meeting.is_cancelled or meeting.starts_at <= now:
+            raise RequestError("The meeting must be upcoming and not cancelled.")
+        req.meeting_id = meeting.id
+        req.proposed_minutes = req.expected_minutes
+        req.minutes_saved = max(0, settings.default_meeting_minutes - req.expected_minutes)
+    elif outcome == "call":
+        infos = meeting_infos(engagement, now=now)
+        req.proposed_call_at = propose_call_slot(request_info(req), infos, settings, now=now)
+        req.proposed_minutes = max(5, req.expected_minutes)
+        req.minutes_saved = max(0, settings.default_meeting_minutes - req.proposed_minutes)
+    elif outcome == "meeting":
+        infos = meeting_infos(engagement, now=now)
+        req.proposed_meeting_at = propose_meeting_slot(request_info(req), infos, settings, now=now)
+        req.proposed_minutes = meeting_minutes(request_info(req))
+        req.minutes_saved = 0
+    else:
+        req.proposed_minutes = 0
+        req.minutes_saved = settings.default_meeting_minutes
+    req.outcome = outcome
+    req.overridden_by_id = actor.id
+    if req.status in ("received", "failed_triage"):
+        req.status = "triaged"
+    db.session.flush()
+    db.session.refresh(req, ["meeting"])
+    _redraft(req, now=now, sender=actor)
+    now_text = outcome + (f" (#{req.meeting_id})" if outcome == "agenda_item" else "")
+    _event(req, "overridden", f"{previous} → {now_text}", actor=actor, now=now)
+
+
+def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) -> Meeting | None:
+    """Put the decision on the schedule: an agenda item, a short call, or a tentative meeting.
+
+    Returns the meeting that received the item or was created (None for an email).
+    """
+    if req.applied_at is not None:
+        raise RequestError("This request has already been applied.")
+    if req.outcome is None:
+        raise RequestError("This request has no decision yet; triage it or choose an outcome first.")
+    engagement = req.engagement
+    language = engagement.language
+    meeting: Meeting | None = None
+    if req.outcome == "agenda_item":
+        meeting = req.meeting
+        if meeting is None or meeting.is_cancelled:
+            raise RequestError("The chosen meeting is gone or cancelled; choose another one.")
+        notes = "\n".join(part for part in (req.details, f"({req.who})" if req.who else "") if part)
+        item = add_agenda_item(
+            meeting, title=req.topic[:300], minutes=req.expected_minutes, notes=notes, now=now
+        )
+        db.session.flush()
+        req.agenda_item_id = item.id
+        detail = f"agenda item on “{meeting.title}” (#{meeting.id})"
+    elif req.outcome in ("call", "meeting"):
+        is_call = req.outcome == "call"
+        starts_at = req.proposed_call_at if is_call else req.proposed_meeting_at
+        if starts_at is None:
+            raise RequestError("No time is proposed; choose the outcome again to get one.")
+        if is_call:
+            title, purpose, desired = call_purpose(req.topic, tuple(req.reasons or ()), language)
+        else:
+            title = req.topic
+            purpose, desired = proposed_purpose(req.topic, tuple(req.reasons or ()), language)
+        meeting = create_meeting(
+            engagement,
+            {
+                "title": title[:200],
+                "purpose": purpose,
+                "desired_outcome": desired,
+                "kind": "call" if is_call else "other",
+                "starts_at": starts_at,
+                "duration_minutes": req.proposed_minutes or req.expected_minutes,
+                "status": "tentative",
+                "contact_ids": [req.contact_id] if req.contact_id else None,
+                "user_ids": [actor.id] if actor else None,
+            },
+            now=now,
+        )
+        db.session.flush()
+        req.meeting_id = meeting.id
+        detail = f"{'call' if is_call else 'tentative meeting'} “{meeting.title}” (#{meeting.id})"
+    else:
+        detail = "answer by mail"
+    req.applied_at = now
+    if req.status != "replied":
+        req.status = "applied"
+    _event(req, "applied", detail, actor=actor, now=now)
+    return meeting
+
+
+def save_reply(req: MeetingRequest, *, subject: str, body: str, now: datetime) -> None:
+    """Keep the team's edits to the drafted reply."""
+    req.reply_subject = subject.strip()[:300]
+    req.reply_body = body
+    req.updated_at = now
+
+
+def mark_replied(req: MeetingRequest, *, actor: User, now: datetime, how: str) -> None:
+    """Record that the reply went out (by mail from the planner, or from the member's own mail)."""
+    req.replied_at = now
+    req.status = "replied"
+    _event(req, "replied", how, actor=actor, now=now)
+
+
+def send_reply(req: MeetingRequest, config, *, actor: User, now: datetime) -> bool:
+    """Send the reply over SMTP; a failure is recorded in the history and nothing else changes."""
+    to = req.reply_to
+    if not to:
+        _event(req, "error", "Mail not sent: no address to reply to.", actor=actor, now=now)
+        return False
+    try:
+        send_mail(config, to=to, subject=req.reply_subject, body=req.reply_body, reply_to=actor.email)
+    except MailError as error:
+        _event(req, "error", f"Mail not sent: {error}", actor=actor, now=now)
+        return False
+    mark_replied(req, actor=actor, now=now, how=f"by mail to {to}")
+    return True
+
+
+# --- lists ----------------------------------------------------------------------------------------------
+
+
+def open_requests(engagement: Engagement, limit: int | None = None) -> list[MeetingRequest]:
+    """Requests still waiting for the team, oldest first."""
+    query = (
+        select(MeetingRequest)
+        .where(MeetingRequest.engagement_id == engagement.id, MeetingRequest.status.in_(OPEN_STATUSES))
+        .order_by(MeetingRequest.submitted_at, MeetingRequest.id)
+    )
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def request_stats(engagement: Engagement) -> RequestStats:
+    """Open requests and the meeting minutes avoided by the ones applied so far."""
+    open_count = db.session.scalar(
+        select(func.count(MeetingRequest.id)).where(
+            MeetingRequest.engagement_id == engagement.id, MeetingRequest.status.in_(OPEN_STATUSES)
+        )
+    )
+    saved = db.session.scalar(
+        select(func.coalesce(func.sum(MeetingRequest.minutes_saved), 0)).where(
+            MeetingRequest.engagement_id == engagement.id, MeetingRequest.applied_at.is_not(None)
+        )
+    )
+    return RequestStats(open_count=int(open_count or 0), minutes_saved=int(saved or 0))
+
+
+def agenda_item_of(req: MeetingRequest) -> AgendaItem | None:
+    """The agenda item applying this request created, if it still exists."""
+    return db.session.get(AgendaItem, req.agenda_item_id) if req.agenda_item_id else None

@@ -1,0 +1,389 @@
+"""Meeting requests: the client page's intake, members' log, the decision page, override, apply and reply."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from planner.extensions import db, limiter
+from planner.forms.requests import (
+    FORMAT_CHOICES,
+    REASON_CHOICES,
+    IntakeForm,
+    LogRequestForm,
+    OverrideForm,
+    ReplyForm,
+)
+from planner.mailer import smtp_configured
+from planner.models import Meeting
+from planner.models.requests import MeetingRequest
+from planner.operations.feeds import feed_language, find_feed
+from planner.operations.requests import (
+    RequestError,
+    agenda_item_of,
+    apply_decision,
+    mark_replied,
+    open_requests,
+    override,
+    receive_request,
+    request_stats,
+    save_reply,
+    send_reply,
+    triage_request,
+)
+from planner.web import g_now
+from planner.web.access import check_role, engagement_for
+from planner.web.formatting import fmt_datetime
+from planner.web.panels import register_panel, register_tab
+from planner.web.public import public
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("requests", __name__)
+
+OUTCOME_LABELS = {
+    "agenda_item": _l("Agenda item"),
+    "call": _l("Call"),
+    "email": _l("Answer by mail"),
+    "meeting": _l("Meeting of its own"),
+}
+STATUS_LABELS = {
+    "received": _l("Received"),
+    "triaged": _l("Decided, not applied"),
+    "applied": _l("Applied, reply not sent"),
+    "replied": _l("Answered"),
+    "failed_triage": _l("Needs a decision"),
+}
+EVENT_LABELS = {
+    "received": _l("Received"),
+    "triaged": _l("Triaged"),
+    "overridden": _l("Overridden"),
+    "applied": _l("Applied"),
+    "replied": _l("Replied"),
+    "error": _l("Error"),
+}
+
+
+def request_for(request_id: int, role: str = "viewer") -> MeetingRequest:
+    """The request, for a member of its engagement with at least `role` (404 for anyone else)."""
+    req = db.session.get(MeetingRequest, request_id)
+    check_role(req.engagement if req else None, role)
+    return req
+
+
+def _triage_quietly(req: MeetingRequest) -> None:
+    """Triage and commit; the request is already saved, so any failure here only gets logged."""
+    try:
+        triage_request(req, now=g_now(), actor=current_user if current_user.is_authenticated else None)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the saved request must survive whatever happens here
+        db.session.rollback()
+        log.exception("triage of request %s could not be saved", req.id)
+
+
+def _upcoming_meetings(engagement) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.engagement_id == engagement.id,
+                Meeting.starts_at > g_now(),
+                Meeting.status != "cancelled",
+            )
+            .order_by(Meeting.starts_at)
+            .limit(60)
+        )
+    )
+
+
+def _meeting_label(engagement):
+    def label(meeting: Meeting) -> str:
+        free = _("%(num)d min free", num=meeting.free_minutes)
+        return f"{fmt_datetime(meeting.starts_at, engagement)} · {meeting.title} ({free})"
+
+    return label
+
+
+def mailto_link(req: MeetingRequest) -> str | None:
+    """A mailto: link with the reply filled in, for the member's own mail program."""
+    if not req.reply_to:
+        return None
+    query = f"subject={quote(req.reply_subject)}&body={quote(req.reply_body)}"
+    return f"mailto:{quote(req.reply_to, safe='@')}?{query}"
+
+
+def explanation(req: MeetingRequest) -> str:
+    """The decision's reasons in words, in the reader's language."""
+    locale = get_locale()
+    if locale and locale.language == "ja":
+        return req.explanation_ja or req.explanation_en
+    return req.explanation_en or req.explanation_ja
+
+
+# --- members --------------------------------------------------------------------------------------------
+
+
+@bp.route("/engagements/<int:engagement_id>/requests")
+def index(engagement_id: int):
+    engagement = engagement_for(engagement_id)
+    recent = db.session.scalars(
+        select(MeetingRequest)
+        .where(MeetingRequest.engagement_id == engagement.id, MeetingRequest.status == "replied")
+        .order_by(MeetingRequest.replied_at.desc())
+        .limit(30)
+    ).all()
+    return render_template(
+        "requests/index.html",
+        engagement=engagement,
+        open_list=open_requests(engagement),
+        recent=recent,
+        stats=request_stats(engagement),
+        outcome_labels=OUTCOME_LABELS,
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.route("/engagements/<int:engagement_id>/requests/new", methods=["GET", "POST"])
+def new(engagement_id: int):
+    engagement = engagement_for(engagement_id, "member")
+    form = LogRequestForm(meta={"zone": engagement.timezone})
+    form.set_contacts(engagement)
+    if form.validate_on_submit():
+        try:
+            req = receive_request(
+                engagement,
+                form.values(),
+                received_via=form.received_via.data,
+                now=g_now(),
+                actor=current_user,
+            )
+        except RequestError as error:
+            flash(str(error), "error")
+        else:
+            _triage_quietly(req)
+            flash(_("Request logged and triaged. Review the decision, then apply it and reply."), "success")
+            return redirect(url_for(".show", request_id=req.id))
+    return render_template("requests/new.html", engagement=engagement, form=form), 400 if form.errors else 200
+
+
+def _show(req: MeetingRequest, *, override_form=None, reply_form=None, status: int = 200):
+    engagement = req.engagement
+    if override_form is None:
+        override_form = OverrideForm(
+            formdata=None, outcome=req.outcome or "call", meeting_id=req.meeting_id or 0
+        )
+    override_form.set_meetings(_upcoming_meetings(engagement), _meeting_label(engagement))
+    if reply_form is None:
+        reply_form = ReplyForm(formdata=None, obj=req)
+    return render_template(
+        "requests/show.html",
+        engagement=engagement,
+        req=req,
+        explanation=explanation(req),
+        override_form=override_form,
+        reply_form=reply_form,
+        action_form=FlaskForm(),
+        mailto=mailto_link(req),
+        smtp=smtp_configured(current_app.config),
+        agenda_item=agenda_item_of(req),
+        outcome_labels=OUTCOME_LABELS,
+        status_labels=STATUS_LABELS,
+        event_labels=EVENT_LABELS,
+        reason_labels=dict(REASON_CHOICES),
+        format_labels=dict(FORMAT_CHOICES),
+    ), status
+
+
+@bp.route("/requests/<int:request_id>")
+def show(request_id: int):
+    return _show(request_for(request_id))
+
+
+@bp.route("/requests/<int:request_id>/override", methods=["POST"])
+def override_view(request_id: int):
+    req = request_for(request_id, "member")
+    form = OverrideForm()
+    form.set_meetings(_upcoming_meetings(req.engagement), _meeting_label(req.engagement))
+    if not form.validate_on_submit():
+        return _show(req, override_form=form, status=400)
+    try:
+        override(
+            req,
+            outcome=form.outcome.data,
+            meeting_id=form.meeting_id.data or None,
+            actor=current_user,
+            now=g_now(),
+        )
+    except RequestError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".show", request_id=req.id))
+    db.session.commit()
+    flash(_("Decision changed and reply redrafted. Apply it when it looks right."), "success")
+    return redirect(url_for(".show", request_id=req.id))
+
+
+@bp.route("/requests/<int:request_id>/triage", methods=["POST"])
+def retriage(request_id: int):
+    req = request_for(request_id, "member")
+    if FlaskForm().validate_on_submit():
+        try:
+            decision = triage_request(req, now=g_now(), actor=current_user)
+        except RequestError as error:
+            flash(str(error), "error")
+            return redirect(url_for(".show", request_id=req.id))
+        db.session.commit()
+        if decision is None:
+            flash(
+                _("Triage failed again; the error is in the history. You can still choose an outcome."),
+                "error",
+            )
+        else:
+            flash(_("Triaged again with the engagement's current settings and schedule."), "success")
+    return redirect(url_for(".show", request_id=req.id))
+
+
+@bp.route("/requests/<int:request_id>/apply", methods=["POST"])
+def apply(request_id: int):
+    req = request_for(request_id, "member")
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        meeting = apply_decision(req, actor=current_user, now=g_now())
+    except RequestError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".show", request_id=req.id))
+    db.session.commit()
+    messages = {
+        "agenda_item": _("Added to the agenda of “%(title)s”. Calendars will show it.", title=meeting.title)
+        if meeting
+        else "",
+        "call": _("The call is on the schedule as tentative."),
+        "meeting": _("The meeting is on the schedule as tentative, with its purpose."),
+        "email": _("Noted: this one is answered by mail."),
+    }
+    flash(messages.get(req.outcome, ""), "success")
+    return redirect(url_for(".show", request_id=req.id) + "#reply")
+
+
+@bp.route("/requests/<int:request_id>/reply", methods=["POST"])
+def reply(request_id: int):
+    req = request_for(request_id, "member")
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _show(req, reply_form=form, status=400)
+    action = request.form.get("action", "save")
+    save_reply(req, subject=form.reply_subject.data, body=form.reply_body.data, now=g_now())
+    # The edits are kept whatever happens to the mail.
+    db.session.commit()
+    if action == "send":
+        if send_reply(req, current_app.config, actor=current_user, now=g_now()):
+            flash(_("Reply sent to %(to)s.", to=req.reply_to), "success")
+        else:
+            flash(
+                _("The reply could not be sent; the reason is in the history. Your text is saved."), "error"
+            )
+        db.session.commit()
+    elif action == "mark_replied":
+        mark_replied(req, actor=current_user, now=g_now(), how="from the member's own mail")
+        db.session.commit()
+        flash(_("Marked as answered."), "success")
+    else:
+        flash(_("Reply saved."), "success")
+    return redirect(url_for(".show", request_id=req.id) + "#reply")
+
+
+# --- the client page ------------------------------------------------------------------------------------
+
+
+def _feed_or_404(token: str):
+    """The active feed link behind a client page token; 404 for an unknown or revoked one."""
+    feed = find_feed(token)
+    if feed is None:
+        abort(404)
+    return feed
+
+
+def _client_locale(feed) -> None:
+    """Speak as the client page does: the contact's language, else the engagement's."""
+    g.locale = feed_language(feed) or feed.engagement.language
+
+
+def _intake_limit() -> str:
+    return current_app.config.get("REQUEST_INTAKE_LIMIT", "10 per hour;30 per day")
+
+
+@bp.route("/s/<token>/request", methods=["GET", "POST"])
+@public
+@limiter.limit(_intake_limit, methods=["POST"])
+def intake(token: str):
+    feed = _feed_or_404(token)
+    _client_locale(feed)
+    engagement = feed.engagement
+    form = IntakeForm(meta={"zone": engagement.timezone})
+    if form.validate_on_submit():
+        req = receive_request(
+            engagement, form.values(), received_via="client_page", now=g_now(), feed_id=feed.id
+        )
+        _triage_quietly(req)
+        return redirect(url_for(".thanks", token=token, request_id=req.id))
+    return render_template(
+        "portal/request_page.html", feed=feed, engagement=engagement, token=token, intake=form
+    ), 400 if form.errors else 200
+
+
+@bp.route("/s/<token>/request/<int:request_id>")
+@public
+def thanks(token: str, request_id: int):
+    feed = _feed_or_404(token)
+    _client_locale(feed)
+    req = db.session.get(MeetingRequest, request_id)
+    if req is None or req.feed_id != feed.id:
+        abort(404)
+    return render_template(
+        "portal/request_thanks.html",
+        feed=feed,
+        engagement=feed.engagement,
+        token=token,
+        req=req,
+        reason_labels=dict(REASON_CHOICES),
+    )
+
+
+@bp.app_template_global("new_intake_form")
+def new_intake_form(engagement) -> IntakeForm:
+    """An empty intake form for the client page, which includes `portal/_request_form.html`."""
+    return IntakeForm(formdata=None, meta={"zone": engagement.timezone})
+
+
+# --- the engagement page --------------------------------------------------------------------------------
+
+
+def _engagement_panel(engagement, now) -> dict:
+    applied = db.session.scalars(
+        select(MeetingRequest)
+        .where(MeetingRequest.engagement_id == engagement.id, MeetingRequest.applied_at.is_not(None))
+        .order_by(MeetingRequest.applied_at.desc())
+        .limit(3)
+    ).all()
+    return {
+        "position": "side",
+        "open_list": open_requests(engagement, limit=6),
+        "stats": request_stats(engagement),
+        "applied": applied,
+        "outcome_labels": OUTCOME_LABELS,
+        "status_labels": STATUS_LABELS,
+    }
+
+
+register_panel("engagement", "requests", "requests/_panel.html", _engagement_panel, order=15)
+register_tab("requests.index", _l("Requests"), order=25)
