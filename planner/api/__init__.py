@@ -45,8 +45,9 @@ def api_error(error: ApiError):
 def _modules():
     # One line per feature module; importing it attaches its routes to `api`.
     from planner.api import commitments, contacts, engagements, meetings, openapi
+    from planner.api import requests as request_api
 
-    return [openapi, engagements, contacts, meetings, commitments]
+    return [openapi, engagements, contacts, meetings, request_api, commitments]
 
 
 def register_api(app: Flask) -> None:
