@@ -260,8 +260,12 @@ class CalDAVBackend:
             raise AuthFailed("The calendar server does not allow this user to use this calendar.")
         if status == 412:
             raise Conflict("The event was changed on the server since the last sync.")
-        if status >= 500 or status == 429:
-            raise ServerError(f"The calendar server had an internal problem ({status}) during {what}.")
+        if status in (429, 503):
+            raise ServerError(f"The calendar server is busy or down for maintenance ({status}); will retry.")
+        if status >= 500:
+            raise ServerError(
+                f"The calendar server had an internal problem ({status}) during {what}; will retry."
+            )
         raise ServerError(f"The calendar server rejected the {what} ({status} {response.reason}).")
 
     def _multistatus(self, response: _Reply) -> list[etree._Element]:

@@ -135,10 +135,11 @@ class Local:
     meeting_id: int
     fields: Mapping[str, str]
     cancelled: bool = False
+    known_hash: str | None = None  # set when the caller knows nothing changed since the last push
 
     @property
     def hash(self) -> str:
-        return fields_hash(self.fields)
+        return self.known_hash or fields_hash(self.fields)
 
 
 @dataclass(frozen=True)
@@ -231,8 +232,14 @@ def _plan_changed_remote(local: Local, state: State | None, remote: Remote, on_c
     ours = local.fields
     base = state.base if state and state.base else None
     if base is None:
-        # No common ancestor (first sight after a lost reply): whatever differs is ours to push.
-        base = ours
+        # No common ancestor (our create's reply was lost, or its state never saved): the
+        # planner's version wins; anything that differs is kept as a conflict, never dropped.
+        differing = tuple(sorted(changed_groups(ours, theirs)))
+        if local.cancelled and on_cancel == "delete":
+            return ItemPlan(Action.DELETE, mid, href, conflicts=differing)
+        if differing or ours.get("uid") != theirs.get("uid"):
+            return ItemPlan(Action.UPDATE, mid, href, conflicts=differing, push=dict(ours))
+        return ItemPlan(Action.ADOPT, mid, href, push=dict(ours))
     theirs_changed = changed_groups(base, theirs)
     ours_changed = changed_groups(base, ours)
     take: dict[str, str] = {}

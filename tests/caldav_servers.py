@@ -1,5 +1,8 @@
 """Real CalDAV servers (Radicale, Xandikos) and a fault-injecting proxy for the sync tests.
 
+Use the fixtures by importing them: ``from caldav_servers import caldav_server_fixture`` (the
+fixture is then named ``caldav_server``), likewise ``fresh_server_fixture``, ``fault_proxy_fixture``.
+
 Every server runs as a subprocess on a free 127.0.0.1 port with temporary storage and is stopped
 by PID when its fixture ends. ``FaultProxy`` sits between the client and a server and can drop a
 connection (before or after the server saw the request), delay, or answer 503 / 412 for the next
@@ -167,15 +170,15 @@ def running_server(kind: str, storage: Path) -> Iterator[CalDAVServer]:
 SERVER_KINDS = ["radicale", "xandikos"]
 
 
-@pytest.fixture(scope="module", params=SERVER_KINDS)
-def caldav_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(name="caldav_server", scope="module", params=SERVER_KINDS)
+def caldav_server_fixture(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """A real CalDAV server for the module, once per server kind."""
     with running_server(request.param, tmp_path_factory.mktemp(request.param)) as server:
         yield server
 
 
-@pytest.fixture
-def fresh_server(request: pytest.FixtureRequest, tmp_path: Path):
+@pytest.fixture(name="fresh_server")
+def fresh_server_fixture(request: pytest.FixtureRequest, tmp_path: Path):
     """A server for one test only (for restarts); parametrize with ``indirect`` or use the default."""
     kind = getattr(request, "param", "radicale")
     with running_server(kind, tmp_path / kind) as server:
@@ -323,8 +326,8 @@ class FaultProxy:
             handler.wfile.write(data)
 
 
-@pytest.fixture
-def fault_proxy(caldav_server: CalDAVServer) -> Iterator[FaultProxy]:
+@pytest.fixture(name="fault_proxy")
+def fault_proxy_fixture(caldav_server: CalDAVServer) -> Iterator[FaultProxy]:
     """A fault-injecting proxy in front of the module's server."""
     proxy = FaultProxy(caldav_server.port).start()
     try:

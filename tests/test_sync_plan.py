@@ -384,3 +384,17 @@ def test_full_listing_backstop(last, due) -> None:
 )
 def test_backoff_is_exponential_and_capped(failures, delay) -> None:
     assert next_attempt(failures, NOW) - NOW == delay
+
+
+def test_no_ancestor_and_a_different_server_copy_keeps_planner_version_and_records_it() -> None:
+    st = state(etag=None, pushed_hash=None, base=None)
+    plan = plan_item(Local(1, BASE), st, remote(with_(**MOVED)))
+    assert plan.action == Action.UPDATE
+    assert plan.take == {}
+    assert plan.conflicts == ("time",)
+    assert plan.push["start"] == BASE["start"]
+
+
+def test_known_hash_skips_rendering_but_still_detects_nothing_to_do() -> None:
+    plan = plan_item(Local(1, {}, known_hash=fields_hash(BASE)), state(), None)
+    assert plan.action == Action.NOTHING
