@@ -1,0 +1,163 @@
+"""The requests API end to end: submit, triage, apply, read back with history, and errors naming fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from planner.extensions import db
+from planner.models import AgendaItem, Meeting, MeetingRequest
+
+URL = "/api/v1/engagements/{}/requests"
+
+
+def body(**overrides) -> dict:
+    data = {
+        "topic": "ログイン画面のエラーメッセージ",
+        "details": "文言の相談",
+        "reasons": ["nuance"],
+        "expected_minutes": 15,
+        "people": 2,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_post_triages_applies_and_get_shows_history(client, scene, api_headers):
+    headers = api_headers(scene.owner)
+    response = client.post(
+        URL.format(scene.engagement.id), json=body(contact_id=scene.contact.id), headers=headers
+    )
+    assert response.status_code == 201, response.json
+    data = response.json
+    assert (data["outcome"], data["rule"], data["meeting_id"]) == ("agenda_item", "R3", scene.review.id)
+    assert data["status"] == "applied" and data["proposed_call_at"] is None
+    assert "画面設計レビュー" in data["reasons_text"]
+    assert data["reply"]["language"] == "ja" and data["reply"]["body"].startswith("山田様")
+    item = db.session.scalar(select(AgendaItem).where(AgendaItem.id == data["agenda_item_id"]))
+    assert (item.meeting_id, item.title, item.minutes) == (
+        scene.review.id,
+        "ログイン画面のエラーメッセージ",
+        15,
+    )
+
+    got = client.get(f"/api/v1/requests/{data['id']}", headers=headers)
+    assert got.status_code == 200
+    assert [h["kind"] for h in got.json["history"]] == ["received", "triaged", "applied"]
+    assert got.json["history"][0]["actor"] == scene.owner.email
+    assert {k: got.json[k] for k in ("id", "outcome", "rule", "meeting_id")} == {
+        k: data[k] for k in ("id", "outcome", "rule", "meeting_id")
+    }
+
+
+def test_apply_false_only_triages(client, scene, api_headers):
+    response = client.post(
+        URL.format(scene.engagement.id), json=body(apply=False), headers=api_headers(scene.owner)
+    )
+    assert response.status_code == 201
+    assert (response.json["status"], response.json["agenda_item_id"]) == ("triaged", None)
+    db.session.expire_all()
+    assert len(db.session.get(Meeting, scene.review.id).agenda) == 1
+
+
+def test_a_call_is_created_with_the_proposed_slot(client, scene, api_headers):
+    urgent = body(topic="請求書の宛名", reasons="deadline_pressure,other", expected_minutes=10)
+    urgent["needed_by"] = (
+        scene.review.starts_at.replace(microsecond=0)
+    ).isoformat()  # before the review starts
+    response = client.post(URL.format(scene.engagement.id), json=urgent, headers=api_headers(scene.owner))
+    data = response.json
+    assert response.status_code == 201 and data["outcome"] == "call" and data["proposed_call_at"]
+    call = db.session.get(Meeting, data["meeting_id"])
+    assert (call.kind, call.status, call.duration_minutes) == ("call", "tentative", 10)
+    assert call.starts_at == datetime.fromisoformat(data["proposed_call_at"])
+    assert data["proposed_call_at"].endswith("+09:00")  # shown in the engagement's zone
+    assert "お電話" in data["reply"]["body"]
+
+
+def test_status_only_is_answered_by_mail_with_a_summary(client, scene, api_headers):
+    response = client.post(
+        URL.format(scene.engagement.id),
+        json=body(reasons=["status_update"]),
+        headers=api_headers(scene.owner),
+    )
+    data = response.json
+    assert (data["rule"], data["outcome"], data["meeting_id"]) == ("R2", "email", None)
+    assert "画面設計レビュー" in data["reply"]["body"] and data["minutes_saved"] == 60
+
+
+@pytest.mark.parametrize(
+    ("payload", "fields"),
+    [
+        (body(topic=""), {"topic"}),
+        (body(reasons=["bored"]), {"reasons"}),
+        (body(reasons=[]), {"reasons"}),
+        (body(expected_minutes=0, people=0), {"expected_minutes", "people"}),
+        (body(expected_minutes="soon"), {"expected_minutes"}),
+        (body(needed_by="tomorrow"), {"needed_by"}),
+        (body(needed_by="2020-01-01T10:00:00+09:00"), {"needed_by"}),
+        (body(preferred_format="pigeon"), {"preferred_format"}),
+        (body(received_via="telepathy"), {"received_via"}),
+        (body(requester_email="nope"), {"requester_email"}),
+        (body(apply="yes"), {"apply"}),
+        (body(contact_id=99999), {"contact_id"}),
+    ],
+)
+def test_invalid_bodies_get_422_naming_the_fields(client, scene, api_headers, payload, fields):
+    response = client.post(URL.format(scene.engagement.id), json=payload, headers=api_headers(scene.owner))
+    assert response.status_code == 422
+    assert set(response.json["fields"]) == fields
+    assert db.session.scalar(select(MeetingRequest.id)) is None
+
+
+def test_access_rules(client, scene, api_headers, make_user, make_engagement):
+    from planner.operations.people import add_member
+
+    url = URL.format(scene.engagement.id)
+    assert client.post(url, json=body()).status_code == 401
+    stranger = make_user()
+    assert client.post(url, json=body(), headers=api_headers(stranger)).status_code == 404
+    viewer = make_user()
+    add_member(scene.engagement, viewer, "viewer")
+    db.session.commit()
+    assert client.post(url, json=body(), headers=api_headers(viewer)).status_code == 403
+    created = client.post(url, json=body(), headers=api_headers(scene.owner)).json
+    assert client.get(f"/api/v1/requests/{created['id']}", headers=api_headers(viewer)).status_code == 200
+    assert client.get(f"/api/v1/requests/{created['id']}", headers=api_headers(stranger)).status_code == 404
+    assert client.get("/api/v1/requests/424242", headers=api_headers(scene.owner)).status_code == 404
+    # A contact of another engagement is not accepted.
+    other = make_engagement(owner=scene.owner)
+    from planner.models import utcnow
+    from planner.operations.contacts import create_contact
+
+    foreign = create_contact(other, {"name": "Other"}, now=utcnow())
+    db.session.commit()
+    response = client.post(url, json=body(contact_id=foreign.id), headers=api_headers(scene.owner))
+    assert response.status_code == 422 and "contact_id" in response.json["fields"]
+
+
+def test_a_policy_fault_still_answers_201_and_keeps_the_request(client, scene, api_headers):
+    scene.engagement.urgent_hours = -5
+    db.session.commit()
+    response = client.post(URL.format(scene.engagement.id), json=body(), headers=api_headers(scene.owner))
+    assert response.status_code == 201
+    assert (response.json["status"], response.json["outcome"], response.json["reply"]) == (
+        "failed_triage",
+        None,
+        None,
+    )
+    got = client.get(f"/api/v1/requests/{response.json['id']}", headers=api_headers(scene.owner)).json
+    assert [h["kind"] for h in got["history"]] == ["received", "error"]
+
+
+def test_body_must_be_a_json_object(client, scene, api_headers):
+    response = client.post(URL.format(scene.engagement.id), data="topic=x", headers=api_headers(scene.owner))
+    assert response.status_code == 400
+
+
+def test_openapi_describes_both_routes(client, scene, api_headers):
+    spec = client.get("/api/v1/openapi.json", headers=api_headers(scene.owner)).json
+    assert "post" in spec["paths"]["/engagements/{engagement_id}/requests"]
+    assert "get" in spec["paths"]["/requests/{request_id}"]
