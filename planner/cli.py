@@ -62,3 +62,64 @@ def create_token_command(email: str, label: str) -> None:
     token = create_api_token(user, label=label, now=utcnow())
     db.session.commit()
     click.echo(token)
+
+
+@planner_cli.command("digest")
+@click.option("--dry-run", is_flag=True, help="Print the mails instead of sending them.")
+@with_appcontext
+def digest_command(dry_run: bool) -> None:
+    """Mail each member today's meeting briefs and what is late or at risk (run it from cron each morning)."""
+    from flask import current_app
+
+    from planner.operations.digest import build_digests, send_digests
+
+    now = utcnow()
+    if dry_run:
+        for user, subject, body in build_digests(now=now, base_url=current_app.config.get("PUBLIC_URL")):
+            click.echo(f"To: {user.email}\nSubject: {subject}\n\n{body}\n")
+        return
+    if not current_app.config.get("SMTP_URL"):
+        raise click.ClickException("No mail server is configured: set PLANNER_SMTP_URL.")
+    result = send_digests(current_app.config, now=now)
+    click.echo(f"Digest sent to {len(result.sent)} member(s); {len(result.failed)} failed.")
+    if result.failed:
+        raise click.ClickException("Some digests were not sent: " + ", ".join(result.failed))
+
+
+@planner_cli.command("sync")
+@click.option("--engagement", "engagement_id", type=int, default=None, help="Only this engagement.")
+@with_appcontext
+def sync_command(engagement_id: int | None) -> None:
+    """Sync linked CalDAV calendars both ways now, with a progress bar (for cron and for people)."""
+    from sqlalchemy import select
+
+    from planner.models import CalendarLink
+    from planner.operations.calendars import run_sync
+
+    query = select(CalendarLink).order_by(CalendarLink.id)
+    if engagement_id is not None:
+        query = query.where(CalendarLink.engagement_id == engagement_id)
+    links = list(db.session.scalars(query))
+    if not links:
+        where = " to that engagement." if engagement_id else "."
+        raise click.ClickException("No calendar is linked" + where)
+    failed = 0
+    for link in links:
+        label = f"{link.display_name or link.calendar_url}"
+        with click.progressbar(length=1, label=label, show_pos=True) as bar:
+
+            def progress(done: int, total: int, bar=bar) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            result = run_sync(link, now=utcnow(), progress=progress)
+        counts = (
+            f"pushed {result.pushed}, pulled {result.pulled}, imported {result.imported}, "
+            f"conflicts {result.conflicts}, removed on server {result.removed}, {result.requests} requests"
+        )
+        click.echo(f"  {counts}")
+        if result.error:
+            failed += 1
+            click.echo(f"  Error: {result.error}", err=True)
+    if failed:
+        raise click.ClickException(f"{failed} of {len(links)} calendar(s) could not be synced.")

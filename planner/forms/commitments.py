@@ -237,9 +237,13 @@ class ActionItemForm(FlaskForm):
     owed_by = SelectField(_l("Who owes it"), choices=options(OWED_BY_LABELS.items()), default="us")
     due_at = ZonedDateTimeField(_l("Due"), validators=[Optional()])
 
-    def validate_due_at(self, field):
-        if self.title.data and self.title.data.strip() and not field.data:
-            raise ValidationError(_l("An action item needs a due date and time."))
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() ends the field's own chain on an empty value, so the pairing is checked here.
+        ok = super().validate(extra_validators)
+        if self.title.data and self.title.data.strip() and not self.due_at.data and not self.due_at.errors:
+            self.due_at.errors = [*self.due_at.errors, _l("An action item needs a due date and time.")]
+            ok = False
+        return ok
 
 
 class OutcomeForm(FlaskForm):
@@ -252,9 +256,13 @@ class OutcomeForm(FlaskForm):
     decisions = TextAreaField(_l("Decisions taken"), validators=[Optional(), Length(max=TEXT)])
     actions = FieldList(FormField(ActionItemForm), min_entries=3, max_entries=20)
 
-    def validate_why(self, field):
-        if self.reached.data in ("partly", "no") and not (field.data or "").strip():
-            raise ValidationError(_l("Say in one line why it was not fully reached."))
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() ends the field's own chain on an empty value, so the pairing is checked here.
+        ok = super().validate(extra_validators)
+        if self.reached.data in ("partly", "no") and not (self.why.data or "").strip():
+            self.why.errors = [*self.why.errors, _l("Say in one line why it was not fully reached.")]
+            ok = False
+        return ok
 
     def action_items(self) -> list[dict]:
         return [

@@ -247,9 +247,12 @@ def outcome(meeting_id: int):
         )
         if carry_candidates(meeting):
             return redirect(url_for(".carry", meeting_id=meeting.id))
-    else:
-        _errors_flash(form)
-    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#outcome")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#outcome")
+    # Keep everything that was typed: show the form again with its errors.
+    context = _outcome_panel(meeting, now) | {"form": form, "force_open": True}
+    return render_template(
+        "commitments/outcome.html", meeting=meeting, engagement=meeting.engagement, **context
+    ), 400
 
 
 @bp.route("/meetings/<int:meeting_id>/carry-forward", methods=["GET", "POST"])
