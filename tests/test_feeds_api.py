@@ -82,3 +82,14 @@ def test_viewers_and_strangers_cannot_create_or_revoke(client, api_setup, make_u
     assert client.delete(f"/api/v1/feeds/{created['id']}", headers=api_headers(viewer)).status_code == 403
     assert client.delete("/api/v1/feeds/99999", headers=api_setup["headers"]).status_code == 404
     assert client.get(f"/feeds/{created['token']}.ics").status_code == 200
+
+
+def test_openapi_describes_the_feed_routes(client, api_setup, app):
+    spec = client.get("/api/v1/openapi.json", headers=api_setup["headers"]).json
+    assert "post" in spec["paths"]["/engagements/{engagement_id}/feeds"]
+    assert "delete" in spec["paths"]["/feeds/{feed_id}"]
+    required = set(spec["components"]["schemas"]["FeedLink"]["required"])
+    assert required >= {"token", "url", "webcal_url", "page_url"}
+    rules = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/") and "feeds" in r.rule}
+    described = {"/api/v1" + path.replace("{", "<int:").replace("}", ">") for path in spec["paths"]}
+    assert rules <= described
