@@ -82,11 +82,12 @@ def notes_for(contact: Contact, limit: int | None = None) -> list[ContactNote]:
 
 
 def _requests_model():
-    """The triage feature's request model when that feature is installed, else None."""
+    """The triage feature's request and request-event models when that feature is installed."""
     try:
-        return importlib.import_module("planner.models.requests").MeetingRequest
-    except (ImportError, AttributeError):
-        return None
+        module = importlib.import_module("planner.models.requests")
+    except ImportError:
+        return None, None
+    return getattr(module, "MeetingRequest", None), getattr(module, "RequestEvent", None)
 
 
 def _grouped_max(column, key, *where) -> dict[int, datetime]:
@@ -119,19 +120,31 @@ def touches(engagement: Engagement, *, now: datetime) -> dict[int, datetime | No
     noted = _grouped_max(
         ContactNote.noted_on, ContactNote.contact_id, ContactNote.contact_id.in_(contact_ids)
     )
-    # A note is dated by day: count it from the end of that day so that a note today is "today".
-    sources.append({cid: datetime.combine(day, time.max, tzinfo=UTC) for cid, day in noted.items()})
-    request_model = _requests_model()
+    # A note is dated by day: count it from that day's start in the engagement's zone (a note today is today).
+    tz = engagement.tz
+    sources.append(
+        {cid: datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC) for cid, day in noted.items()}
+    )
+    request_model, event_model = _requests_model()
     if request_model is not None:
-        for column in ("submitted_at", "replied_at"):
-            if hasattr(request_model, column):
-                sources.append(
-                    _grouped_max(
-                        getattr(request_model, column),
-                        request_model.contact_id,
-                        request_model.contact_id.in_(contact_ids),
-                    )
+        # They asked (a request) or we answered (a reply): both are contact.
+        sources.append(
+            _grouped_max(
+                request_model.submitted_at,
+                request_model.contact_id,
+                request_model.contact_id.in_(contact_ids),
+            )
+        )
+        if event_model is not None:
+            sources.append(
+                _grouped_max(
+                    event_model.created_at,
+                    request_model.contact_id,
+                    event_model.request_id == request_model.id,
+                    event_model.kind == "replied",
+                    request_model.contact_id.in_(contact_ids),
                 )
+            )
     return {cid: last_touch((source.get(cid) for source in sources), now=now) for cid in contact_ids}
 
 

@@ -136,7 +136,7 @@ def change_status(commitment_id: int):
         db.session.commit()
     else:
         _errors_flash(form)
-    return redirect(request.form.get("next") or url_for(".show", commitment_id=commitment.id))
+    return redirect(url_for(".show", commitment_id=commitment.id))
 
 
 @bp.route("/commitments/<int:commitment_id>/told", methods=["POST"])
