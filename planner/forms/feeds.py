@@ -9,10 +9,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-AUDIENCE_LABELS = {
-    "client": _l("Client: no internal meetings or notes"),
-    "team": _l("Team: everything, internal notes too"),
-}
+AUDIENCE_LABELS = {"client": _l("Client"), "team": _l("Team")}
 MAX_IMPORT_BYTES = 1024 * 1024
 
 
@@ -28,7 +25,12 @@ class FeedLinkForm(FlaskForm):
         validators=[DataRequired(), Length(max=120)],
         description=_l("Who the link is for, e.g. “Tanaka-san (Acme)”."),
     )
-    audience = SelectField(_l("Shows"), choices=_options(AUDIENCE_LABELS.items()), default="client")
+    audience = SelectField(
+        _l("Shows"),
+        choices=_options(AUDIENCE_LABELS.items()),
+        default="client",
+        description=_l("A client link never shows internal meetings or notes; a team link shows all."),
+    )
     contact_id = SelectField(
         _l("Contact"),
         coerce=int,
