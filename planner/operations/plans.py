@@ -1,0 +1,91 @@
+"""Kickoff plans: the adjusted rows of a generated schedule become meetings with their agendas."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from planner.extensions import db
+from planner.models import Engagement, Meeting
+from planner.operations.schedule import add_agenda_item, create_meeting
+from planner.playbooks import Playbook, pick
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One confirmed row of the preview, as the user left it (times already in UTC)."""
+
+    phase: str
+    kind: str
+    title: str
+    purpose: str
+    desired_outcome: str
+    starts_at: datetime
+    minutes: int
+
+
+def apply_plan(
+    engagement: Engagement, playbook: Playbook, rows: list[PlanRow], *, now: datetime
+) -> list[Meeting]:
+    """Create the meetings of a confirmed plan, each with its phase's default agenda; callers commit once."""
+    language = engagement.language or "ja"
+    created = []
+    for row in rows:
+        meeting = create_meeting(
+            engagement,
+            {
+                "title": row.title,
+                "purpose": row.purpose,
+                "desired_outcome": row.desired_outcome,
+                "kind": row.kind,
+                "starts_at": row.starts_at,
+                "duration_minutes": row.minutes,
+                # Tentative until the client has agreed the schedule at the kickoff.
+                "status": "tentative",
+            },
+            now=now,
+        )
+        phase = playbook.phase(row.phase)
+        for item in phase.agenda if phase else ():
+            add_agenda_item(meeting, title=pick(item.title, language), minutes=item.minutes, now=now)
+        # No calendar has seen this meeting yet: its first published version is sequence 0.
+        meeting.sequence = 0
+        created.append(meeting)
+    return created
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What the engagement's schedule holds, for the side panel."""
+
+    counts: list[tuple[str, int]]  # kind and number of meetings, in the order of a project
+    total: int
+    first: datetime | None
+    last: datetime | None
+    next_milestone: Meeting | None
+
+
+KIND_ORDER = ("kickoff", "requirements", "design_review", "review", "acceptance", "status", "call", "other")
+
+
+def plan_summary(engagement: Engagement, now: datetime) -> PlanSummary:
+    """Meetings by kind (cancelled and internal ones left out) and the next one that is not routine."""
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.engagement_id == engagement.id, Meeting.status != "cancelled", Meeting.internal.is_(False)
+        )
+        .order_by(Meeting.starts_at)
+    ).all()
+    counts = Counter(m.kind for m in meetings)
+    upcoming = [m for m in meetings if m.starts_at >= now and m.kind not in ("status", "call")]
+    return PlanSummary(
+        counts=[(kind, counts[kind]) for kind in KIND_ORDER if counts[kind]],
+        total=len(meetings),
+        first=meetings[0].starts_at if meetings else None,
+        last=meetings[-1].starts_at if meetings else None,
+        next_milestone=upcoming[0] if upcoming else None,
+    )
