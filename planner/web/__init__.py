@@ -28,6 +28,7 @@ def _blueprints():
         feeds,
         health,
         meetings,
+        plans,
         schedule_views,
         settings,
     )
@@ -45,6 +46,7 @@ def _blueprints():
         commitments.bp,
         request_views.bp,
         feeds.bp,
+        plans.bp,
     ]
 
 
