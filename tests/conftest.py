@@ -19,7 +19,7 @@ from planner.models import utcnow
 
 PASSWORD = "correct horse battery"
 # Feature fixture modules, each in its own file next to its tests.
-pytest_plugins = ["commitments_fixtures", "requests_fixtures", "browser_fixtures"]
+pytest_plugins = ["commitments_fixtures", "requests_fixtures", "browser_fixtures", "api_fixtures"]
 PG_URL = os.environ.get("PLANNER_TEST_DATABASE_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

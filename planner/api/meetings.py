@@ -77,7 +77,7 @@ READ_ONLY = (
 )
 ITEM_FIELDS = {
     "title": F("string", required=True, max_length=300),
-    "minutes": F("integer", required=True, minimum=1, maximum=480),
+    "minutes": F("integer", "Default 10.", minimum=1, maximum=480),
     "notes": F("text", nullable=True, max_length=TEXT),
     "done": F("boolean"),
 }
