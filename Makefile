@@ -33,5 +33,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check planner tests bench
 	$(BIN)/ruff format --check planner tests bench
 
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,155 @@
+"""Render bench/RESULTS.md from the last results of `make bench`, bench/scale.py and `make soak`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOURCES = {"bench": "results.json", "scale": "scale-results.json", "soak": "soak-results.json"}
+
+
+def _load(name: str) -> dict | None:
+    path = HERE / SOURCES[name]
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _verdict(met: bool | None) -> str:
+    return "—" if met is None else ("met" if met else "**missed**")
+
+
+def _bench(data: dict) -> list[str]:
+    setup = data["setup"]
+    lines = [
+        "## `make bench`",
+        "",
+        f"Run {data['when']} on {data['machine']['cpus']} CPUs (shared), Python {data['machine']['python']}, "
+        f"{setup['database']}, gunicorn {setup['workers']} sync workers, wrk {setup['wrk']}, "
+        f"{setup['seconds_per_figure']} s per figure. Each ratio is to `/ping` measured just before it.",
+        "",
+        "| figure | req/s | /ping req/s | ratio | target | p50 ms | p99 ms | |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for figure in data["http"].values():
+        if "not_measured" in figure:
+            lines.append(
+                f"| {figure['label']} | — | — | — | ≥ {figure['target']} | — | — | "
+                f"not measured: {figure['not_measured']} |"
+            )
+            continue
+        failed = f" ({figure['failed']} failed)" if figure["failed"] else ""
+        lines.append(
+            f"| {figure['label']} | {figure['rps']:.0f} | {figure['ping_rps']:.0f} | {figure['ratio']:.2f} | "
+            f"≥ {figure['target']} | {figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} | "
+            f"{_verdict(figure['met'])}{failed} |"
+        )
+    lines += ["", f"Server error lines logged during the run: {setup.get('server_errors_logged', 0)}.", ""]
+    lines += _modules(data)
+    return lines
+
+
+def _modules(data: dict) -> list[str]:
+    lines = ["| benchmark | figure | target | |", "| --- | --- | --- | --- |"]
+    feed = data.get("feed_build")
+    if feed is not None:
+        if "not_measured" in feed:
+            lines.append(f"| Cold feed build | not measured: {feed['not_measured']} | ≤ 1.5× | — |")
+        else:
+            lines.append(
+                f"| Cold feed build, {feed['meetings']} meetings | app {feed['app_ms']} ms vs icalendar "
+                f"{feed['icalendar_ms']} ms = {feed['ratio']:.2f}× | ≤ {feed['target']}× | "
+                f"{_verdict(feed['met'])} |"
+            )
+    triage = data.get("triage_policy")
+    if triage is not None:
+        if "not_measured" in triage:
+            lines.append(f"| Triage policy | not measured: {triage['not_measured']} | p99 < 5 ms | — |")
+        else:
+            lines.append(
+                f"| Triage policy, {triage['meetings']} meetings | p50 {triage['p50_ms']:.3f} ms, "
+                f"p99 {triage['p99_ms']:.3f} ms | p99 < {triage['target_p99_ms']:g} ms | "
+                f"{_verdict(triage['met'])} |"
+            )
+    caldav = data.get("caldav")
+    if caldav is not None:
+        if "not_measured" in caldav:
+            lines.append(f"| CalDAV sync | not measured: {caldav['not_measured']} | see issue 4 | — |")
+        else:
+            for key, value in caldav.items():
+                lines.append(
+                    f"| CalDAV sync | {key}: {json.dumps(value, ensure_ascii=False)} | see issue 4 | — |"
+                )
+    return lines + [""]
+
+
+def _scale(data: dict) -> list[str]:
+    lines = [
+        "## Scale (`bench/scale.py`)",
+        "",
+        f"Run {data['when']}: {data['large']['engagements']:,} engagements and {data['large']['meetings']:,} "
+        f"meetings in {data['database']} (loaded in {data['large']['load_seconds']} s) "
+        "against a database holding "
+        f"one engagement of {data['small']['meetings']} meetings. Same gunicorn setup, wrk "
+        f"{data['seconds_per_figure']} s per figure; "
+        "target: the large database within 2× the small one's latency.",
+        "",
+        "| figure | small req/s | large req/s | small p50 ms | large p50 ms | slowdown | |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for figure in data["figures"].values():
+        if "not_measured" in figure:
+            lines.append(
+                f"| {figure['label']} | — | — | — | — | — | not measured: {figure['not_measured']} |"
+            )
+            continue
+        lines.append(
+            f"| {figure['label']} | {figure['small_rps']:.0f} | {figure['large_rps']:.0f} | "
+            f"{figure['small_p50_ms']:.1f} | {figure['large_p50_ms']:.1f} | {figure['slowdown']:.2f}× | "
+            f"{_verdict(figure['met'])} |"
+        )
+    return lines + [""]
+
+
+def _soak(data: dict) -> list[str]:
+    lines = [
+        "## Soak (`make soak`)",
+        "",
+        f"Run {data['when']}: {data['seconds']} s of mixed traffic ({data['mix']}) against gunicorn "
+        f"({data['workers']} workers) on {data['database']}; sync worker: {data['sync_worker']}.",
+        "",
+        f"- Requests: {data['requests']:,} ({data['rps']:.0f} req/s), 5xx: {data['status_5xx']}, "
+        f"other failures: {data['failures']}.",
+        f"- Error lines in the logs: {data['error_lines']}.",
+        "- Worker memory after warm-up (RSS, MiB, first → last sample, "
+        f"max growth {data['max_rss_growth_pct']}%, "
+        f"limit 10%): "
+        + "; ".join(f"{pid}: {w['first']} → {w['last']}" for pid, w in data["workers_rss"].items()),
+        f"- Verdict: {_verdict(data['met'])}.",
+        "",
+    ]
+    return lines
+
+
+def write() -> Path:
+    """Write RESULTS.md from whichever results exist."""
+    parts = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`bench/run.py`), `bench/scale.py` and `make soak` (`bench/soak.py`); every "
+        "figure below was measured, none is estimated. Ratios compare with the app's trivial `/ping` route "
+        "in the same run, so they hold across machines better than raw requests per second.",
+        "",
+    ]
+    for name, render in (("bench", _bench), ("scale", _scale), ("soak", _soak)):
+        data = _load(name)
+        if data is None:
+            parts += [f"## {name}", "", "Not run yet.", ""]
+        else:
+            parts += render(data)
+    path = HERE / "RESULTS.md"
+    path.write_text("\n".join(parts).rstrip() + "\n")
+    return path
+
+
+if __name__ == "__main__":
+    print(write())

@@ -1,0 +1,246 @@
+"""`make bench`: the app under gunicorn (2 workers) on loopback, pages measured with wrk as ratios to /ping.
+
+Every ratio is taken against a /ping run made just before it, so a busy neighbour on the machine moves both
+sides of the ratio. Then the other benchmarks run in this process: CalDAV sync costs, the cold feed build
+against bare icalendar, and the triage policy's p50/p99. Results: bench/results.json and bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import platform
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import requests  # noqa: E402
+
+from bench import dataset, report  # noqa: E402
+from bench.harness import USER_AGENT, Server, app_env, cookie_header, database, login, make_app, wrk  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+TARGETS = {
+    "engagement_page": 0.3,
+    "week_view": 0.3,
+    "feed_warm": 0.5,
+    "feed_304": 0.8,
+    "triage_api": 0.3,
+    "client_page": 0.3,
+}
+LABELS = {
+    "engagement_page": "Engagement page (200 meetings)",
+    "week_view": "Week view",
+    "feed_warm": "Client feed, warm (200 meetings)",
+    "feed_304": "Client feed, 304 Not Modified",
+    "triage_api": 'Triage API (POST, "apply": false)',
+    "client_page": "Client schedule page",
+}
+TRIAGE_BODY = {
+    "topic": "帳票レイアウトの確認",
+    "details": "請求書のレイアウト案について相談したいです。",
+    "reasons": ["nuance", "review_materials"],
+    "expected_minutes": 15,
+    "people": 2,
+    "preferred_format": "video",
+    "received_via": "email",
+    "apply": False,
+}
+
+
+def prepare(env: dict[str, str], meetings: int) -> dataset.Dataset:
+    """Migrate the private database and load one engagement."""
+    app = make_app(env)
+    with app.app_context():
+        from planner.cli import upgrade_database
+        from planner.extensions import db
+
+        upgrade_database()
+        data = dataset.build(meetings)
+        db.session.remove()
+        db.engine.dispose()
+    return data
+
+
+def endpoints(base: str, data: dataset.Dataset, session: requests.Session) -> dict[str, dict]:
+    """Each figure's request, checked once by hand so that wrk never measures a redirect or an error."""
+    cookie = {"Cookie": cookie_header(session), "User-Agent": USER_AGENT}
+    api = {"Authorization": f"Bearer {data.api_token}", "User-Agent": USER_AGENT}
+    found: dict[str, dict] = {
+        "engagement_page": {"url": f"{base}/engagements/{data.engagement_id}", "headers": cookie},
+        "week_view": {"url": f"{base}/engagements/{data.engagement_id}/week", "headers": cookie},
+    }
+    if data.feed_token:
+        feed = f"{base}/feeds/{data.feed_token}.ics"
+        found["feed_warm"] = {"url": feed, "headers": {"User-Agent": USER_AGENT}}
+        first = requests.get(feed, timeout=30)
+        etag = first.headers.get("ETag")
+        found["feed_304"] = (
+            {"url": feed, "headers": {"If-None-Match": etag, "User-Agent": USER_AGENT}, "status": 304}
+            if etag
+            else {"missing": "the feed answers without an ETag"}
+        )
+        found["client_page"] = {"url": f"{base}/s/{data.feed_token}", "headers": {"User-Agent": USER_AGENT}}
+    else:
+        for name in ("feed_warm", "feed_304", "client_page"):
+            found[name] = {"missing": "feed links are not in this build (planner.operations.feeds)"}
+    body = TRIAGE_BODY | ({"contact_id": data.contact_id} if data.contact_id else {})
+    found["triage_api"] = {
+        "url": f"{base}/api/v1/engagements/{data.engagement_id}/requests",
+        "headers": api,
+        "method": "POST",
+        "body": body,
+        "status": (200, 201),
+    }
+    for spec in found.values():
+        if "missing" in spec:
+            continue
+        response = requests.request(
+            spec.get("method", "GET"),
+            spec["url"],
+            headers=spec["headers"],
+            json=spec.get("body"),
+            allow_redirects=False,
+            timeout=30,
+        )
+        expected = spec.get("status", 200)
+        expected = expected if isinstance(expected, tuple) else (expected,)
+        if response.status_code not in expected:
+            spec["missing"] = f"answered {response.status_code} instead of {'/'.join(map(str, expected))}"
+    return found
+
+
+def measure(base: str, specs: dict[str, dict], seconds: int) -> tuple[dict, dict]:
+    """wrk each figure right after a /ping run; returns figures and the /ping runs."""
+    figures: dict[str, dict] = {}
+    pings = []
+    wrk(base + "/ping", seconds=2)  # warm both workers
+    for name, spec in specs.items():
+        if "missing" in spec:
+            figures[name] = {"label": LABELS[name], "target": TARGETS[name], "not_measured": spec["missing"]}
+            print(f"  {LABELS[name]:<40} not measured: {spec['missing']}")
+            continue
+        wrk(
+            spec["url"],
+            seconds=1,
+            headers=spec["headers"],
+            method=spec.get("method", "GET"),
+            body=spec.get("body"),
+        )
+        ping = wrk(base + "/ping", seconds=seconds)
+        page = wrk(
+            spec["url"],
+            seconds=seconds,
+            headers=spec["headers"],
+            method=spec.get("method", "GET"),
+            body=spec.get("body"),
+        )
+        pings.append(ping.requests_per_second)
+        expected_errors = page.non_2xx_3xx + page.errors
+        figures[name] = {
+            "label": LABELS[name],
+            "target": TARGETS[name],
+            "rps": round(page.requests_per_second, 1),
+            "ping_rps": round(ping.requests_per_second, 1),
+            "ratio": round(page.requests_per_second / ping.requests_per_second, 3),
+            "p50_ms": round(page.p50_ms, 2),
+            "p99_ms": round(page.p99_ms, 2),
+            "requests": page.requests,
+            "failed": expected_errors,
+        }
+        figures[name]["met"] = figures[name]["ratio"] >= TARGETS[name] and expected_errors == 0
+        print(
+            f"  {LABELS[name]:<40} {page.requests_per_second:8.1f} req/s  ratio {figures[name]['ratio']:.2f}"
+        )
+    return figures, {"rps_each_run": [round(p, 1) for p in pings]}
+
+
+def run_module(name: str, call) -> dict:
+    """Import bench/<name>.py and run it; a missing module or a failure is reported, never invented."""
+    try:
+        module = importlib.import_module(f"bench.{name}")
+    except ModuleNotFoundError as error:
+        if error.name in (f"bench.{name}", "bench"):
+            return {"not_measured": f"bench/{name}.py does not exist in this build"}
+        return {"not_measured": f"bench/{name}.py cannot be imported: {error}"}
+    try:
+        return call(module)
+    except Exception as error:  # noqa: BLE001 - one failing benchmark must not hide the others
+        return {"not_measured": f"bench/{name}.py failed: {error.__class__.__name__}: {error}"}
+
+
+def caldav(module) -> dict:
+    result = module.run()
+    return result if isinstance(result, dict) else {"result": result}
+
+
+def feed_build(module) -> dict:
+    result = module.run(1000)
+    return {
+        "meetings": 1000,
+        "app_ms": round(result["app"] * 1000, 1),
+        "icalendar_ms": round(result["icalendar"] * 1000, 1),
+        "ratio": round(result["ratio"], 3),
+        "target": module.TARGET,
+        "met": result["ratio"] <= module.TARGET,
+    }
+
+
+def triage_policy(module) -> dict:
+    result = module.run(2000, 500)
+    return {
+        "meetings": 500,
+        "p50_ms": round(result["p50_ms"], 3),
+        "p99_ms": round(result["p99_ms"], 3),
+        "target_p99_ms": 5.0,
+        "met": result["p99_ms"] < 5.0,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per figure (default 5)")
+    parser.add_argument("--meetings", type=int, default=200)
+    parser.add_argument("--skip-modules", action="store_true", help="only the HTTP figures")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    results: dict = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "setup": {"workers": 2, "wrk": "2 threads, 8 connections", "seconds_per_figure": args.seconds},
+    }
+    with database("bench") as url, tempfile.TemporaryDirectory(prefix="planner-bench-") as folder:
+        results["setup"]["database"] = url.split(":", 1)[0].replace("+psycopg", "")
+        env = app_env(url, Path(folder) / "instance")
+        print(f"Loading an engagement of {args.meetings} meetings ({results['setup']['database']})...")
+        data = prepare(env, args.meetings)
+        server = Server(env, workers=2, log_path=Path(folder) / "gunicorn.log")
+        with server:
+            session = login(server.url, data.email, data.password)
+            specs = endpoints(server.url, data, session)
+            print("Measuring with wrk (each figure against /ping run just before it):")
+            results["http"], results["ping"] = measure(server.url, specs, args.seconds)
+        log = server.log_path.read_text()
+        results["setup"]["server_errors_logged"] = sum(
+            '"level": "error"' in line for line in log.splitlines()
+        )
+    if not args.skip_modules:
+        print("CalDAV, feed build and triage policy benchmarks...")
+        results["caldav"] = run_module("bench_caldav", caldav)
+        results["feed_build"] = run_module("bench_feed", feed_build)
+        results["triage_policy"] = run_module("bench_triage", triage_policy)
+    results["seconds"] = round(time.monotonic() - started, 1)
+    (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    report.write()
+    print(f"Wrote bench/results.json and bench/RESULTS.md in {results['seconds']} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
