@@ -223,6 +223,7 @@ class SyncResult:
     requests: int = 0
     busy: bool = False
     error: str | None = None
+    retryable: bool = False
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -668,6 +669,7 @@ def run_sync(
     except CalDAVError as exc:
         # Items finished before the failure keep their state (each one is consistent on its own).
         run.result.error = str(exc)
+        run.result.retryable = exc.retry
         link.last_error = str(exc)
         link.last_error_at = now
         link.failures = (link.failures or 0) + 1

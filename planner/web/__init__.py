@@ -32,6 +32,7 @@ def _blueprints():
         schedule_views,
         settings,
     )
+    from planner.web import calendars as calendar_views
     from planner.web import requests as request_views
 
     # One line per feature; the order is the order of their URL rules.
@@ -46,6 +47,7 @@ def _blueprints():
         commitments.bp,
         request_views.bp,
         feeds.bp,
+        calendar_views.bp,
         plans.bp,
     ]
 

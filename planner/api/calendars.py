@@ -1,0 +1,214 @@
+"""API v1: linked CalDAV calendars: link one, sync it, read its status."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from planner.api import api
+from planner.api.common import (
+    ApiError,
+    api_engagement,
+    api_user,
+    check_api_role,
+    form_from_json,
+    iso,
+    json_body,
+)
+from planner.api.openapi import add_paths, error_responses
+from planner.api.schema import F, check_body, json_content, request_schema
+from planner.caldav_backend import AuthFailed, CalDAVError, CalendarGone
+from planner.extensions import db
+from planner.forms.calendars import ApiLinkForm
+from planner.models import CalendarLink
+from planner.operations.calendars import link_calendar, pending_count
+from planner.tasks import broker_configured, enqueue_sync, sync_now
+
+ON_CANCEL = ("status", "delete")
+ID_OBJECT = {"type": "object", "properties": {"id": {"type": "integer"}}}
+JOB_OBJECT = {"type": "object", "properties": {"job_id": {"type": "string"}}}
+RESULT_OBJECT = {"type": "object", "properties": {"result": {"$ref": "#/components/schemas/SyncResult"}}}
+FIELDS = {
+    "url": F("uri", "The CalDAV server's address.", required=True, max_length=500),
+    "username": F("string", nullable=True, max_length=200),
+    "password": F("string", "Password or app password; stored encrypted, never returned.", max_length=500),
+    "calendar_url": F("uri", "An existing calendar on that server.", nullable=True, max_length=500),
+    "calendar_name": F(
+        "string", "Create a new calendar with this name instead.", nullable=True, max_length=200
+    ),
+    "on_cancel": F(
+        "string", "How a cancelled meeting is written (default status).", enum=("status", "delete")
+    ),
+}
+
+
+def api_link(link_id: int, role: str = "viewer") -> CalendarLink:
+    """The link, if the caller's role on its engagement allows ``role``."""
+    link = db.session.get(CalendarLink, link_id)
+    check_api_role(link.engagement if link else None, role)
+    return link
+
+
+def link_json(link: CalendarLink) -> dict:
+    """A link's status as the API shows it (never the password)."""
+    return {
+        "id": link.id,
+        "engagement_id": link.engagement_id,
+        "server_url": link.server_url,
+        "username": link.username,
+        "calendar_url": link.calendar_url,
+        "display_name": link.display_name,
+        "on_cancel": link.on_cancel,
+        "last_success_at": iso(link.last_success_at),
+        "last_error": link.last_error,
+        "last_error_at": iso(link.last_error_at),
+        "next_attempt_at": iso(link.next_attempt_at),
+        "failures": link.failures,
+        "pending": pending_count(link),
+        "last_run": link.counts,
+        "running": bool(link.lease_until and link.lease_until > g.now),
+    }
+
+
+@api.post("/engagements/<int:engagement_id>/calendars")
+def create_calendar_link(engagement_id: int):
+    engagement = api_engagement(engagement_id, "member")
+    payload = json_body()
+    check_body(payload, FIELDS)
+    form = form_from_json(ApiLinkForm, payload)
+    try:
+        link = link_calendar(
+            engagement,
+            url=form.url.data.strip(),
+            username=form.username.data or "",
+            password=form.password.data or "",
+            calendar_url=form.calendar_url.data or None,
+            calendar_name=form.calendar_name.data or None,
+            on_cancel=form.on_cancel.data or "status",
+            user=api_user(),
+            now=g.now,
+        )
+    except (AuthFailed, CalendarGone) as exc:
+        db.session.rollback()
+        field = "password" if isinstance(exc, AuthFailed) else "calendar_url"
+        raise ApiError(422, str(exc), {field: [str(exc)]}) from exc
+    except CalDAVError as exc:
+        db.session.rollback()
+        raise ApiError(502, str(exc)) from exc
+    db.session.commit()
+    enqueue_sync(link.id)
+    response = jsonify({"id": link.id})
+    response.headers["Location"] = f"/api/v1/calendars/{link.id}"
+    return response, 201
+
+
+@api.get("/calendars/<int:link_id>")
+def get_calendar_link(link_id: int):
+    return jsonify(link_json(api_link(link_id)))
+
+
+@api.post("/calendars/<int:link_id>/sync")
+def sync_calendar_link(link_id: int):
+    link = api_link(link_id, "member")
+    if broker_configured():
+        return jsonify({"job_id": enqueue_sync(link.id)}), 202
+    result = sync_now(link.id)
+    return jsonify({"result": result}), 409 if result.get("busy") else 200
+
+
+LINK_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "engagement_id": {"type": "integer"},
+        "server_url": {"type": "string"},
+        "username": {"type": "string"},
+        "calendar_url": {"type": "string"},
+        "display_name": {"type": "string"},
+        "on_cancel": {"type": "string", "enum": ["status", "delete"]},
+        "last_success_at": {"type": "string", "format": "date-time", "nullable": True},
+        "last_error": {"type": "string", "nullable": True, "description": "The last failure, in words"},
+        "last_error_at": {"type": "string", "format": "date-time", "nullable": True},
+        "next_attempt_at": {"type": "string", "format": "date-time", "nullable": True},
+        "failures": {"type": "integer", "description": "Consecutive failures (back-off grows with them)"},
+        "pending": {"type": "integer", "description": "Meetings the calendar has not caught up with"},
+        "last_run": {"type": "object", "description": "Counts of the last run"},
+        "running": {"type": "boolean"},
+    },
+    "required": ["id", "engagement_id", "calendar_url", "pending", "running"],
+}
+RESULT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "link_id": {"type": "integer"},
+        "pushed": {"type": "integer"},
+        "pulled": {"type": "integer"},
+        "imported": {"type": "integer"},
+        "conflicts": {"type": "integer"},
+        "removed": {"type": "integer"},
+        "deleted": {"type": "integer"},
+        "skipped_items": {"type": "integer"},
+        "requests": {"type": "integer"},
+        "busy": {"type": "boolean"},
+        "error": {"type": "string", "nullable": True},
+        "retryable": {"type": "boolean"},
+        "notes": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+add_paths(
+    {
+        "/engagements/{engagement_id}/calendars": {
+            "post": {
+                "summary": "Link a CalDAV calendar (member): an existing one by calendar_url, "
+                "or a new one by calendar_name; the first sync starts at once",
+                "requestBody": {
+                    "required": True,
+                    "content": json_content(request_schema(FIELDS, create=True)),
+                },
+                "responses": {
+                    "201": {
+                        "description": "Linked",
+                        "content": json_content(
+                            {"type": "object", "properties": {"id": {"type": "integer"}}}
+                        ),
+                    },
+                    **error_responses(400, 401, 403, 404, 422),
+                    "502": {"description": "The calendar server could not be reached or failed"},
+                },
+            }
+        },
+        "/calendars/{link_id}": {
+            "get": {
+                "summary": "A linked calendar's status: last success, last error in words, pending, last run",
+                "responses": {
+                    "200": {"description": "OK", "content": json_content("CalendarLink")},
+                    **error_responses(401, 404),
+                },
+            }
+        },
+        "/calendars/{link_id}/sync": {
+            "post": {
+                "summary": "Sync now (member): the run's result, or a job id when a broker runs it",
+                "responses": {
+                    "200": {
+                        "description": "Ran",
+                        "content": json_content(
+                            {
+                                "type": "object",
+                                "properties": {"result": {"$ref": "#/components/schemas/SyncResult"}},
+                            }
+                        ),
+                    },
+                    "202": {
+                        "description": "Queued",
+                        "content": json_content(
+                            {"type": "object", "properties": {"job_id": {"type": "string"}}}
+                        ),
+                    },
+                    **error_responses(401, 403, 404, 409),
+                },
+            }
+        },
+    },
+    {"CalendarLink": LINK_SCHEMA, "SyncResult": RESULT_SCHEMA},
+)
