@@ -60,6 +60,8 @@ FIELDS = {
     "user_ids": F("id-list", "Team attendees: user ids of the engagement's members."),
     "version": F("integer", "The version you last read; a stale one is refused with 409."),
 }
+# A new meeting has no version to check against.
+CREATE_FIELDS = {name: field for name, field in FIELDS.items() if name != "version"}
 READ_ONLY = (
     "id",
     "engagement_id",
@@ -187,7 +189,7 @@ def _check_version(meeting: Meeting, payload: dict) -> None:
 def create_meeting_api(engagement_id: int):
     engagement = api_engagement(engagement_id, "member")
     payload = json_body()
-    check_body(payload, FIELDS, read_only=READ_ONLY)
+    check_body(payload, CREATE_FIELDS, read_only=READ_ONLY + ("version",))
     form = _meeting_form(engagement, payload)
     meeting = create_meeting(engagement, _values(form), now=g.now)
     db.session.commit()
@@ -438,7 +440,7 @@ add_paths(
                 "summary": "Plan a meeting; its purpose is required (member)",
                 "requestBody": {
                     "required": True,
-                    "content": json_content(request_schema(FIELDS, create=True)),
+                    "content": json_content(request_schema(CREATE_FIELDS, create=True)),
                 },
                 "responses": {
                     "201": {"description": "Created", "content": json_content("Meeting")},

@@ -71,9 +71,13 @@ _TEMPLATE = re.compile(r"{(\w+)}")
 
 
 def document() -> dict:
-    """The full description, with every templated path parameter declared at its path."""
+    """The full description: every path parameter declared, every operation's 401 listed."""
     spec = copy.deepcopy(SPEC)
     for path, item in spec["paths"].items():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                # Every route of the blueprint checks the bearer token first.
+                operation["responses"].setdefault("401", error_responses(401)["401"])
         declared = {p.get("name") for p in item.get("parameters", []) if p.get("in") == "path"}
         for name in _TEMPLATE.findall(path):
             if name not in declared:
