@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -12,12 +13,15 @@ from flask_login import current_user
 from planner.commitments import estimate_overrun
 from planner.extensions import db
 from planner.forms.commitments import (
+    OWED_BY_LABELS,
+    STATUS_LABELS,
     CarryForwardForm,
     ClientToldForm,
     CommitmentForm,
     OutcomeForm,
     StatusForm,
 )
+from planner.models import Meeting
 from planner.models.commitments import Commitment, MeetingOutcome
 from planner.operations.briefs import meeting_brief
 from planner.operations.commitments import (
@@ -39,6 +43,7 @@ from planner.operations.contacts import quiet_contacts
 from planner.replies.commitments import late_note, revised_estimate_line, revised_estimate_note
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for, meeting_for
+from planner.web.formatting import fmt_datetime
 from planner.web.panels import register_panel, register_tab
 
 bp = Blueprint("commitments", __name__)
@@ -96,6 +101,73 @@ def new(engagement_id: int):
     )
 
 
+FIELD_LABELS = {
+    "title": _l("What is promised"),
+    "details": _l("Details"),
+    "owed_by": _l("Who owes it"),
+    "owner_user_id": _l("Member"),
+    "contact_id": _l("Client contact"),
+    "due_at": _l("Due"),
+    "meeting_id": _l("From meeting"),
+    "request_id": _l("From request"),
+    "promised_amount": _l("Promised amount"),
+    "revised_amount": _l("Revised amount"),
+    "amount_unit": _l("Unit"),
+    "revised_due_at": _l("New date"),
+    "reason": _l("Why"),
+    "status": _l("Status"),
+    "marked_at_risk": _l("Marked at risk"),
+    "done_at": _l("Done"),
+    "client_told_at": _l("Client told"),
+    "how": _l("How"),
+}
+
+
+def _shown(key: str, value, commitment: Commitment) -> str:
+    """A history value as a person reads it: names for ids, local times for instants."""
+    if value in (None, ""):
+        return "—"
+    engagement = commitment.engagement
+    if key.endswith("_at") and isinstance(value, str):
+        try:
+            return fmt_datetime(datetime.fromisoformat(value), engagement)
+        except ValueError:
+            return value
+    if key == "owner_user_id":
+        member = next((m.user for m in engagement.members if m.user_id == value), None)
+        return member.display_name if member else f"#{value}"
+    if key == "contact_id":
+        contact = next((c for c in engagement.contacts if c.id == value), None)
+        return contact.name if contact else f"#{value}"
+    if key == "meeting_id":
+        meeting = db.session.get(Meeting, value)
+        return meeting.title if meeting else f"#{value}"
+    if key in ("status", "owed_by"):
+        return str(STATUS_LABELS.get(value) or OWED_BY_LABELS.get(value) or value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def history_rows(commitment: Commitment) -> list[dict]:
+    """The commitment's history, newest first, each change with readable labels and values."""
+    rows = []
+    for event in commitment.events:
+        before, after = event.before or {}, event.after or {}
+        keys = [k for k in after if before.get(k) != after.get(k) or k == "how"]
+        changes = [
+            (
+                str(FIELD_LABELS.get(k, k)),
+                _shown(k, before.get(k), commitment),
+                _shown(k, after.get(k), commitment),
+            )
+            for k in keys
+            if event.kind != "created" or after.get(k) not in (None, "")
+        ]
+        rows.append({"event": event, "changes": changes})
+    return rows
+
+
 @bp.route("/commitments/<int:commitment_id>")
 def show(commitment_id: int):
     commitment = commitment_for(commitment_id)
@@ -108,6 +180,7 @@ def show(commitment_id: int):
         status_form=StatusForm(formdata=None),
         told_form=ClientToldForm(formdata=None),
         estimate_line=_estimate_line(commitment),
+        history=history_rows(commitment),
     )
 
 
@@ -310,7 +383,9 @@ def _engagement_panel(engagement, now) -> dict:
 def _brief_panel(meeting, now) -> dict | None:
     if meeting.status == "cancelled":
         return None
-    return {"brief": meeting_brief(meeting, now=now)}
+    # Before the meeting the brief leads the page; once it has started, the outcome does.
+    position = "bottom" if can_record_outcome(meeting, now=now) else "top"
+    return {"brief": meeting_brief(meeting, now=now), "position": position}
 
 
 def _outcome_panel(meeting, now) -> dict | None:
