@@ -60,6 +60,8 @@ REQUEST_FIELDS = (
 )
 # How far the status summary looks ahead.
 STATUS_DAYS = 30
+# How far ahead triage looks for a free slot among the engagement's meetings.
+SLOT_SEARCH_DAYS = 14
 
 
 class RequestError(Exception):
@@ -81,7 +83,12 @@ class RequestStats:
 
 def _event(req: MeetingRequest, kind: str, detail: str, *, actor: User | None, now: datetime) -> RequestEvent:
     event = RequestEvent(kind=kind, detail=detail, actor_id=actor.id if actor else None, created_at=now)
-    req.events.append(event)
+    if req.id is None:
+        req.events.append(event)
+    else:
+        # Added by id: appending would first load the whole history, which nobody reads here.
+        event.request_id = req.id
+        db.session.add(event)
     req.updated_at = now
     return event
 
@@ -161,32 +168,55 @@ def triage_settings(engagement: Engagement) -> TriageSettings:
 def meeting_infos(
     engagement: Engagement, *, now: datetime, until: datetime | None = None
 ) -> list[MeetingInfo]:
-    """The engagement's meetings from today on, as the policy sees them (agenda minutes and titles)."""
-    horizon = max(until or now, now + timedelta(days=max(engagement.agenda_horizon_days, 31) + 1))
-    meetings = db.session.scalars(
-        select(Meeting)
-        .where(
-            Meeting.engagement_id == engagement.id,
-            Meeting.ends_at >= now - timedelta(days=1),
-            Meeting.starts_at <= horizon,
-        )
-        .options(selectinload(Meeting.agenda))
-        .order_by(Meeting.starts_at)
+    """The engagement's meetings from now on, as the policy sees them (agenda minutes and titles).
+
+    Reads plain columns rather than ORM objects: triage runs on every request and only needs these.
+    The window covers the agenda horizon, the needed-by time and two weeks for finding a free slot.
+    """
+    horizon = max(
+        until or now,
+        now + timedelta(days=engagement.agenda_horizon_days),
+        now + timedelta(days=SLOT_SEARCH_DAYS),
     )
-    return [
-        MeetingInfo(
-            id=m.id,
-            title=m.title,
-            purpose=m.purpose,
-            kind=m.kind,
-            starts_at=m.starts_at,
-            duration_minutes=m.duration_minutes,
-            agenda_minutes=m.agenda_minutes,
-            agenda_titles=tuple(item.title for item in m.agenda),
-            cancelled=m.is_cancelled,
+    rows = db.session.execute(
+        select(
+            Meeting.id,
+            Meeting.title,
+            Meeting.purpose,
+            Meeting.kind,
+            Meeting.starts_at,
+            Meeting.ends_at,
+            Meeting.status,
         )
-        for m in meetings
-    ]
+        .where(Meeting.engagement_id == engagement.id, Meeting.ends_at >= now, Meeting.starts_at <= horizon)
+        .order_by(Meeting.starts_at)
+    ).all()
+    agendas: dict[int, list[tuple[str, int]]] = {}
+    if rows:
+        items = db.session.execute(
+            select(AgendaItem.meeting_id, AgendaItem.title, AgendaItem.minutes)
+            .where(AgendaItem.meeting_id.in_([row.id for row in rows]))
+            .order_by(AgendaItem.meeting_id, AgendaItem.position)
+        )
+        for meeting_id, title, minutes in items:
+            agendas.setdefault(meeting_id, []).append((title, minutes))
+    infos = []
+    for row in rows:
+        agenda = agendas.get(row.id, ())
+        infos.append(
+            MeetingInfo(
+                id=row.id,
+                title=row.title,
+                purpose=row.purpose,
+                kind=row.kind,
+                starts_at=row.starts_at,
+                duration_minutes=int((row.ends_at - row.starts_at).total_seconds() // 60),
+                agenda_minutes=sum(minutes for _title, minutes in agenda),
+                agenda_titles=tuple(title for title, _minutes in agenda),
+                cancelled=row.status == "cancelled",
+            )
+        )
+    return infos
 
 
 def request_info(req: MeetingRequest) -> RequestInfo:
@@ -242,6 +272,11 @@ def status_summary(engagement: Engagement, *, now: datetime) -> StatusSummary:
     return StatusSummary(meetings=refs, open_items=items, commitments=tuple(_open_commitments(engagement)))
 
 
+def _meeting_of(req: MeetingRequest) -> Meeting | None:
+    # By id, so that a meeting chosen a moment ago is found without flushing first.
+    return db.session.get(Meeting, req.meeting_id) if req.meeting_id else None
+
+
 def draft_for(req: MeetingRequest, *, now: datetime, sender: User | None = None) -> Reply:
     """The drafted reply for the request's current outcome, in the contact's language."""
     engagement = req.engagement
@@ -257,14 +292,14 @@ def draft_for(req: MeetingRequest, *, now: datetime, sender: User | None = None)
         "complaint": "problem_or_complaint" in (req.reasons or []),
     }
     if req.outcome == "agenda_item":
-        meeting = req.meeting
+        meeting = _meeting_of(req)
         ref = MeetingRef(meeting.title, meeting.purpose, meeting.starts_at, meeting.duration_minutes)
         return draft_reply("agenda_item", meeting=ref, **common)
     if req.outcome == "call":
         return draft_reply("call", call_at=req.proposed_call_at, **common)
     if req.outcome == "meeting":
-        if req.meeting is not None:
-            m = req.meeting
+        m = _meeting_of(req)
+        if m is not None:
             ref = MeetingRef(m.title, m.purpose, m.starts_at, m.duration_minutes, m.desired_outcome)
         else:
             purpose, outcome = proposed_purpose(req.topic, tuple(req.reasons or ()), language)
@@ -314,12 +349,11 @@ def triage_request(req: MeetingRequest, *, now: datetime, actor: User | None = N
         decision = decide(info, meetings, settings, now=now)
         _store_decision(req, decision)
         req.overridden_by_id = None
-        db.session.flush()
         _redraft(req, now=now, sender=actor)
     except Exception as error:  # a fault in the policy must never lose the request
         log.warning("triage of request %s failed: %s", req.id, error)
         req.status = "failed_triage"
-        req.outcome = None
+        req.outcome = req.rule = req.decided_outcome = req.meeting_id = None
         _event(req, "error", f"Triage failed: {type(error).__name__}: {error}", actor=actor, now=now)
         return None
     req.status = "triaged"
@@ -371,8 +405,6 @@ def override(
     req.overridden_by_id = actor.id
     if req.status in ("received", "failed_triage"):
         req.status = "triaged"
-    db.session.flush()
-    db.session.refresh(req, ["meeting"])
     _redraft(req, now=now, sender=actor)
     now_text = outcome + (f" (#{req.meeting_id})" if outcome == "agenda_item" else "")
     _event(req, "overridden", f"{previous} → {now_text}", actor=actor, now=now)
@@ -391,7 +423,7 @@ def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) ->
     language = engagement.language
     meeting: Meeting | None = None
     if req.outcome == "agenda_item":
-        meeting = req.meeting
+        meeting = _meeting_of(req)
         if meeting is None or meeting.is_cancelled:
             raise RequestError("The chosen meeting is gone or cancelled; choose another one.")
         notes = "\n".join(part for part in (req.details, f"({req.who})" if req.who else "") if part)
