@@ -90,6 +90,7 @@ class Ordered(Protocol):
 
 T = TypeVar("T", bound=Ordered)
 
+
 def sort_key(owed_by: str, status: str, due_at: datetime | None) -> tuple[int, int, float]:
     """Ours first, then late, at risk, open, closed; then the earliest due (no due date last)."""
     due = due_at.timestamp() if due_at is not None else float("inf")

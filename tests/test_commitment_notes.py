@@ -38,8 +38,8 @@ def test_late_note_in_japanese_apologises_states_reason_new_date_and_meanwhile()
     body = note.body
     assert body.startswith("佐藤様\n\nいつもお世話になっております。田中です。")
     assert (
-        "11月24日(火) 17:00までとお約束しておりました「基本設計書」につきまして、3日遅れる見込みとなりました。"
-        in body
+        "11月24日(火) 17:00までとお約束しておりました「基本設計書」につきまして、"
+        "3日遅れる見込みとなりました。" in body
     )
     assert "誠に申し訳ございません" in body
     assert "■ 遅れる理由\n外部APIの仕様確認に想定以上の時間を要しているためです。" in body
@@ -116,8 +116,8 @@ def test_revised_estimate_line_flags_an_increase_in_both_languages() -> None:
     assert en == '"Migration" estimate raised from 40 h to 48 h (+8 h, +20%): tell the client now.'
     ja = revised_estimate_line(language="ja", title="移行作業", promised=40, revised=48, unit="h")
     assert (
-        ja
-        == "「移行作業」の見積りが当初の40 hから48 hに増えています（+8 h, +20%）。すぐにお客様へお伝えください。"
+        ja == "「移行作業」の見積りが当初の40 hから48 hに増えています（+8 h, +20%）。"
+        "すぐにお客様へお伝えください。"
     )
 
 

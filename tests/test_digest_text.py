@@ -76,7 +76,7 @@ def test_digest_in_english_without_meetings() -> None:
     subject, body = compose_digest(language="en", name="Ken", today=START, meetings=[], attention=attention())
     assert subject == "Commitments to watch — Thu 26 November"
     assert (
-        "- [LATE] 画面モック — due Fri 20 November, 17:00 · we owe · A社 基幹刷新 (the client has not been told yet)"
-        in body
+        "- [LATE] 画面モック — due Fri 20 November, 17:00 · we owe · A社 基幹刷新 "
+        "(the client has not been told yet)" in body
     )
     assert "Today's meetings" not in body
