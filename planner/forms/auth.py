@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 
@@ -17,7 +18,11 @@ class SettingsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     locale = SelectField(
         _l("Language"),
-        choices=[("", _l("As my browser says")), ("en", "English"), ("ja", "日本語")],
+        choices=[
+            SelectChoice("", _l("As my browser says")),
+            SelectChoice("en", "English"),
+            SelectChoice("ja", "日本語"),
+        ],
         validators=[Optional()],
     )
 
@@ -40,6 +45,10 @@ class MemberForm(FlaskForm):
     )
     role = SelectField(
         _l("Role"),
-        choices=[("member", _l("Member")), ("viewer", _l("Viewer")), ("owner", _l("Owner"))],
+        choices=[
+            SelectChoice("member", _l("Member")),
+            SelectChoice("viewer", _l("Viewer")),
+            SelectChoice("owner", _l("Owner")),
+        ],
         default="member",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -68,7 +68,7 @@ def create_token():
 def revoke_token(token_id: int):
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != current_user.id:
-        return redirect(url_for(".index"))
+        abort(404)  # someone else's token is not even there for you
     revoke_api_token(row, now=g_now())
     db.session.commit()
     flash(_("Token revoked."), "success")
