@@ -76,3 +76,13 @@ def test_page_follows_the_browser_without_a_contact_and_can_switch(client, porta
 
 def test_unknown_token_is_404(client, portal):
     assert client.get("/s/nope").status_code == 404
+
+
+def test_page_follows_schedule_changes(client, portal):
+    url = f"/s/{portal['plain']}"
+    assert "Requirements workshop" in client.get(url).get_data(as_text=True)
+    update_meeting(portal["shared"], {"title": "Screens workshop"}, now=utcnow())
+    db.session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert "Screens workshop" in html
+    assert "Requirements workshop" not in html

@@ -6,7 +6,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select, update
 
 from planner import ical
 from planner.extensions import db
@@ -81,6 +81,54 @@ def find_feed(token: str | None) -> FeedLink | None:
     if feed is None or not hmac.compare_digest(feed.token_hash, wanted) or feed.revoked_at is not None:
         return None
     return feed
+
+
+def _state_query():
+    links, engagements, contacts = FeedLink.__table__, Engagement.__table__, Contact.__table__
+    return (
+        select(
+            links.c.id,
+            links.c.token_hash,
+            links.c.audience,
+            links.c.revoked_at,
+            links.c.last_used_at,
+            engagements.c.id.label("engagement_id"),
+            engagements.c.revision,
+            engagements.c.updated_at,
+            engagements.c.language.label("engagement_language"),
+            contacts.c.language.label("contact_language"),
+        )
+        .select_from(links.join(engagements, engagements.c.id == links.c.engagement_id))
+        .outerjoin(contacts, contacts.c.id == links.c.contact_id)
+        .where(links.c.token_hash == bindparam("token_hash"))
+    )
+
+
+# Built once: calendar apps poll feeds often, and building the statement costs more than running it.
+_STATE_QUERY = _state_query()
+
+
+def feed_state(token: str | None) -> Row | None:
+    """What serving a feed needs, in one query: the link, its engagement's revision and the languages.
+
+    None for an unknown, malformed or revoked token. Columns: id, audience, last_used_at, engagement_id,
+    revision, updated_at, engagement_language, contact_language.
+    """
+    if not token or len(token) > 200:
+        return None
+    wanted = token_hash(token)
+    row = db.session.connection().execute(_STATE_QUERY, {"token_hash": wanted}).first()
+    if row is None or not hmac.compare_digest(row.token_hash, wanted) or row.revoked_at is not None:
+        return None
+    return row
+
+
+def record_feed_use(state: Row, *, now: datetime) -> bool:
+    """Note a use of the link found by feed_state, at most once a minute; True when it wrote."""
+    if state.last_used_at is not None and now - state.last_used_at < LAST_USED_RESOLUTION:
+        return False
+    db.session.execute(update(FeedLink).where(FeedLink.id == state.id).values(last_used_at=now))
+    return True
 
 
 def touch_feed(feed: FeedLink, *, now: datetime) -> bool:

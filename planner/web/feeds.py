@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -34,12 +35,11 @@ from planner.models import Contact, Engagement, Meeting, MeetingAttendee
 from planner.models.feeds import FeedLink
 from planner.operations.feeds import (
     create_feed,
-    feed_language,
-    find_feed,
+    feed_state,
     import_calendar,
+    record_feed_use,
     revoke_feed,
     rotate_feed,
-    touch_feed,
 )
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for, meeting_for
@@ -136,18 +136,6 @@ def _build(feed: FeedLink, token: str, language: str, now: datetime) -> BuiltFee
     )
 
 
-def _active_feed(token: str) -> FeedLink:
-    feed = find_feed(token)
-    if feed is None:
-        abort(404)
-    return feed
-
-
-def _note_use(feed: FeedLink, now: datetime) -> None:
-    if touch_feed(feed, now=now):
-        db.session.commit()
-
-
 def _private(response: Response) -> Response:
     # The token is in the URL: keep it out of Referer headers, search engines and shared caches.
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -163,30 +151,31 @@ def _private(response: Response) -> Response:
 def feed(token: str):
     """The subscribable calendar of a feed link (ETag / Last-Modified, 304 when unchanged)."""
     now = g_now()
-    link = _active_feed(token)
-    engagement = link.engagement
-    language = feed_language(link) or engagement.language or "en"
-    key = (engagement.id, engagement.revision, link.audience, base_url(), link.id, language)
-    built = feed_cache().get_or_build(key, now, lambda: _build(link, token, language, now))
+    # One small query decides everything when the feed is cached: calendar apps poll a lot.
+    state = feed_state(token)
+    if state is None:
+        abort(404)
+    language = _state_language(state)
+    key = (state.engagement_id, state.revision, state.audience, base_url(), state.id, language)
+    built = feed_cache().get_or_build(
+        key, now, lambda: _build(db.session.get(FeedLink, state.id), token, language, now)
+    )
     response = Response(built.body, content_type="text/calendar; charset=utf-8")
     response.set_etag(built.etag)
     response.last_modified = built.last_modified
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Content-Disposition"] = 'inline; filename="schedule.ics"'
     response.make_conditional(request)
-    _note_use(link, now)
+    if record_feed_use(state, now=now):
+        db.session.commit()
     return _private(response)
 
 
-def _page_language(link: FeedLink, engagement: Engagement) -> str:
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return (
-        feed_language(link)
-        or request.accept_languages.best_match(LANGUAGES)
-        or (engagement.language if engagement.language in LANGUAGES else "en")
-    )
+def _state_language(state) -> str:
+    for language in (state.contact_language, state.engagement_language):
+        if language in LANGUAGES:
+            return language
+    return "en"
 
 
 def _days(engagement: Engagement, meetings: list[Meeting]) -> list[tuple[object, list[Meeting]]]:
@@ -196,33 +185,67 @@ def _days(engagement: Engagement, meetings: list[Meeting]) -> list[tuple[object,
     return list(days.items())
 
 
-@bp.route("/s/<token>")
-@public
-def schedule_page(token: str):
-    """The client's read-only schedule: purpose, desired outcome and agenda of every meeting."""
-    now = g_now()
-    link = _active_feed(token)
-    engagement = link.engagement
-    g.locale = _page_language(link, engagement)
-    refresh()
+def page_cache() -> FeedCache:
+    """This app's cache of rendered schedules for the client page."""
+    return current_app.extensions.setdefault("planner_page_cache", FeedCache())
+
+
+def _render_schedule(engagement_id: int, now: datetime) -> BuiltFeed:
+    engagement = db.session.get(Engagement, engagement_id)
+    meetings = _meetings(engagement)
     # The page is for the client whatever the link's audience: never an internal meeting or note.
     shown = ical.feed_meetings(
-        _meetings(engagement), audience="client", now=now, cancelled_days=engagement.cancelled_feed_days
+        meetings, audience="client", now=now, cancelled_days=engagement.cancelled_feed_days
     )
     today = now.astimezone(engagement.tz).date()
     upcoming = [m for m in shown if m.ends_at >= now or m.starts_at.astimezone(engagement.tz).date() >= today]
     past = [m for m in shown if m not in upcoming]
     html = render_template(
-        "portal/schedule.html",
+        "portal/_schedule.html",
         engagement=engagement,
-        feed=link,
-        token=token,
         upcoming=_days(engagement, upcoming),
         past=_days(engagement, past),
+    )
+    coming = [e for e in _expiries(engagement, meetings) if e > now]
+    upcoming_ends = [m.ends_at for m in upcoming if m.ends_at > now]
+    # Valid until a cancelled meeting leaves or the next meeting ends (it then moves to "past").
+    limits = coming + upcoming_ends
+    return BuiltFeed(html.encode("utf-8"), "", engagement.updated_at, min(limits) if limits else None)
+
+
+@bp.route("/s/<token>")
+@public
+def schedule_page(token: str):
+    """The client's read-only schedule: purpose, desired outcome and agenda of every meeting."""
+    now = g_now()
+    state = feed_state(token)
+    if state is None:
+        abort(404)
+    chosen = request.args.get("lang")
+    g.locale = (
+        chosen
+        if chosen in LANGUAGES
+        else (
+            state.contact_language
+            if state.contact_language in LANGUAGES
+            else request.accept_languages.best_match(LANGUAGES) or _state_language(state)
+        )
+    )
+    refresh()
+    key = (state.engagement_id, state.revision, g.locale, now.date())
+    built = page_cache().get_or_build(key, now, lambda: _render_schedule(state.engagement_id, now))
+    html = render_template(
+        "portal/schedule.html",
+        engagement=db.session.get(Engagement, state.engagement_id),
+        feed=db.session.get(FeedLink, state.id),
+        token=token,
         links=feed_urls(token),
         page_language=g.locale,
+        # Our own template's output, escaped when it was rendered: safe to place as it is.
+        schedule_html=Markup(built.body.decode("utf-8")),  # noqa: S704
     )
-    _note_use(link, now)
+    if record_feed_use(state, now=now):
+        db.session.commit()
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "private, no-store"
     return _private(response)
