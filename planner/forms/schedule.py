@@ -10,7 +10,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from planner.forms.fields import ZonedDateTimeField
+from planner.forms.fields import MultiCheckboxField, Needed, ZonedDateTimeField
 from planner.workdays import all_zones, country_for_zone, is_valid_country, is_valid_zone
 
 TEXT = 4000  # what fits in a calendar description without surprising anyone
@@ -152,9 +151,7 @@ class MeetingForm(FlaskForm):
         description=_l("How everyone knows the meeting worked, e.g. “Signed-off scope document”."),
     )
     kind = SelectField(_l("Kind"), choices=options(KIND_LABELS.items()), default="other")
-    starts_at = ZonedDateTimeField(
-        _l("Starts"), validators=[DataRequired(message=_l("A start time is needed."))]
-    )
+    starts_at = ZonedDateTimeField(_l("Starts"), validators=[Needed(message=_l("A start time is needed."))])
     duration_minutes = IntegerField(
         _l("Length (minutes)"), default=60, validators=[Optional(), NumberRange(5, 24 * 60)]
     )
@@ -164,8 +161,8 @@ class MeetingForm(FlaskForm):
     status = SelectField(_l("Status"), choices=options(STATUS_LABELS.items()), default="tentative")
     internal = BooleanField(_l("Internal (team only, never shown to the client)"))
     internal_notes = TextAreaField(_l("Internal notes"), validators=[Optional(), Length(max=TEXT)])
-    contact_ids = SelectMultipleField(_l("Client attendees"), coerce=int, choices=[], validate_choice=True)
-    user_ids = SelectMultipleField(_l("Team attendees"), coerce=int, choices=[], validate_choice=True)
+    contact_ids = MultiCheckboxField(_l("Client attendees"), coerce=int, choices=[], validate_choice=True)
+    user_ids = MultiCheckboxField(_l("Team attendees"), coerce=int, choices=[], validate_choice=True)
     # The version the editor saw: a stale edit is refused instead of overwriting a newer one.
     version = HiddenField()
 
@@ -204,3 +201,10 @@ class AgendaItemForm(FlaskForm):
     title = StringField(_l("Item"), validators=[DataRequired(), Length(max=300)])
     minutes = IntegerField(_l("Minutes"), default=10, validators=[DataRequired(), NumberRange(1, 480)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=TEXT)])
+
+
+class AgendaItemEditForm(AgendaItemForm):
+    """Editing an item in place; `seen` fingerprints the item as loaded, so a concurrent edit is not lost."""
+
+    seen = HiddenField()
+    meeting_id = HiddenField()

@@ -185,3 +185,10 @@ def move_agenda_item(item: AgendaItem, offset: int, *, now: datetime) -> bool:
         each.position = position
     touch_calendar(item.meeting, now)
     return True
+
+
+def mark_held(meeting: Meeting, *, now: datetime) -> bool:
+    """Record that the meeting took place: only once it has started, and never for a cancelled one."""
+    if meeting.status in ("held", "cancelled") or meeting.starts_at > now:
+        return False
+    return update_meeting(meeting, {"status": "held"}, now=now)

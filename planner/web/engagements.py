@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from planner.forms.schedule import EngagementForm, EngagementSettingsForm, zone_
 from planner.models import Engagement, Meeting, Membership
 from planner.operations.people import add_member, find_user, remove_member
 from planner.operations.schedule import create_engagement, update_engagement
+from planner.purpose import is_vague
 from planner.web import g_now
 from planner.web.access import engagement_for
 
@@ -78,17 +79,50 @@ def upcoming_meetings(engagement: Engagement, now, *, past_days: int = 7, limit:
     )
 
 
+def schedule_stats(engagement: Engagement, now) -> dict:
+    """Meetings still to come, not cancelled: how many, their minutes, and those with a vague purpose."""
+    rows = db.session.execute(
+        select(
+            Meeting.id,
+            Meeting.title,
+            Meeting.purpose,
+            Meeting.purpose_missing,
+            Meeting.starts_at,
+            Meeting.ends_at,
+        )
+        .where(Meeting.engagement_id == engagement.id, Meeting.ends_at >= now, Meeting.status != "cancelled")
+        .order_by(Meeting.starts_at)
+    ).all()
+    return {
+        "planned": len(rows),
+        "minutes": sum(int((r.ends_at - r.starts_at).total_seconds() // 60) for r in rows),
+        "vague": [r for r in rows if r.purpose_missing or is_vague(r.purpose)],
+    }
+
+
 @bp.route("/<int:engagement_id>")
 def show(engagement_id: int):
     engagement = engagement_for(engagement_id)
     now = g_now()
-    meetings = upcoming_meetings(engagement, now)
     show_all = request.args.get("all") == "1"
+    query = select(Meeting).where(Meeting.engagement_id == engagement.id)
     if not show_all:
-        meetings = [m for m in meetings if m.status != "cancelled" or m.starts_at >= now]
+        # From the start of today in the engagement's zone: this morning's meeting is still "on the schedule".
+        today = datetime.combine(now.astimezone(engagement.tz).date(), time(0), tzinfo=engagement.tz)
+        query = query.where(Meeting.starts_at >= today, Meeting.status != "cancelled")
+    meetings = list(
+        db.session.scalars(query.options(selectinload(Meeting.agenda)).order_by(Meeting.starts_at).limit(500))
+    )
     total = db.session.scalar(select(db.func.count(Meeting.id)).where(Meeting.engagement_id == engagement.id))
     return render_template(
-        "engagements/show.html", engagement=engagement, meetings=meetings, now=now, meeting_count=total
+        "engagements/show.html",
+        engagement=engagement,
+        meetings=meetings,
+        now=now,
+        meeting_count=total,
+        hidden_count=0 if show_all else total - len(meetings),
+        show_all=show_all,
+        stats=schedule_stats(engagement, now),
     )
 
 
