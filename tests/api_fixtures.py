@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -31,9 +32,9 @@ def snapshot() -> dict[str, list[tuple]]:
 
 def quick_user(email: str, name: str):
     """A user whose password hash is cheap to make: these tests are about access, not hashing."""
+    from conftest import PASSWORD
     from werkzeug.security import generate_password_hash
 
-    from conftest import PASSWORD
     from planner.models import User
 
     user = User(email=email, name=name, password_hash=generate_password_hash(PASSWORD, "pbkdf2:sha256:1000"))
@@ -93,3 +94,36 @@ def lone(app, api_headers):
     """A user in no engagement yet, with API headers."""
     user = quick_user("lone@example.com", "Lee Lone")
     return SimpleNamespace(user=user, headers=api_headers(user))
+
+
+# --- walking the URL map ---------------------------------------------------------------------
+
+ARGUMENT = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
+
+
+def fill(rule: str, ids: dict[str, int] | None = None, default_id: int = 1) -> str:
+    """A concrete URL for a rule: ids from `ids` by argument name, a dummy for anything else."""
+
+    def value(match: re.Match) -> str:
+        converter, args, name = match.groups()
+        if converter == "int":
+            return str((ids or {}).get(name, default_id))
+        if converter == "any":
+            return args.split(",")[0].strip().strip("'\"")
+        return "x"
+
+    return ARGUMENT.sub(value, rule)
+
+
+def rules(app, methods: set[str] | None = None, *, with_ids: bool = False):
+    """(rule, method) for every rule of the app, optionally only some methods or only rules with ids."""
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if with_ids and "<int:" not in rule.rule:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if methods is None or method in methods:
+                yield rule, method
+
+
+def is_api(rule) -> bool:
+    return rule.rule.startswith("/api/")

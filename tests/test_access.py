@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from api_fixtures import snapshot
+from api_fixtures import fill, is_api, rules, snapshot
 
 from planner.web.public import is_public
 
@@ -24,7 +24,6 @@ PUBLIC_RULES = [
 ]
 MUST_BE_PUBLIC = {"/login", "/healthz", "/ping"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-ARGUMENT = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 
 def allowed_public(rule: str) -> bool:
@@ -33,34 +32,6 @@ def allowed_public(rule: str) -> bool:
 
 def rule_is_public(app, rule) -> bool:
     return rule.endpoint == "static" or is_public(app.view_functions[rule.endpoint])
-
-
-def fill(rule: str, ids: dict[str, int] | None = None, default_id: int = 1) -> str:
-    """A concrete URL for a rule: ids from `ids` by argument name, a dummy for anything else."""
-
-    def value(match: re.Match) -> str:
-        converter, args, name = match.groups()
-        if converter == "int":
-            return str((ids or {}).get(name, default_id))
-        if converter == "any":
-            return args.split(",")[0].strip().strip("'\"")
-        return "x"
-
-    return ARGUMENT.sub(value, rule)
-
-
-def rules(app, methods: set[str] | None = None, *, with_ids: bool = False):
-    """(rule, method) for every rule of the app, optionally only some methods or only rules with ids."""
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if with_ids and "<int:" not in rule.rule:
-            continue
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            if methods is None or method in methods:
-                yield rule, method
-
-
-def is_api(rule) -> bool:
-    return rule.rule.startswith("/api/")
 
 
 def test_public_routes_are_exactly_the_allowed_ones(app):
