@@ -22,7 +22,7 @@ translations: $(STAMP)
 
 run: $(STAMP) translations
 	$(BIN)/flask --app wsgi planner init-db
-	$(BIN)/flask --app wsgi planner demo --if-empty
+	$(BIN)/flask --app wsgi planner demo --if-empty --url http://$(HOST):$(PORT)
 	@echo "Planner is at http://$(HOST):$(PORT)/"
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 

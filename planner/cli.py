@@ -123,3 +123,54 @@ def sync_command(engagement_id: int | None) -> None:
             click.echo(f"  Error: {result.error}", err=True)
     if failed:
         raise click.ClickException(f"{failed} of {len(links)} calendar(s) could not be synced.")
+
+
+@planner_cli.command("demo")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (but print the login hint) when any engagement exists."
+)
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="Where the app is served.")
+@with_appcontext
+def demo_command(if_empty: bool, url: str) -> None:
+    """Load a demo engagement for a Japanese client, planned from the SI playbook."""
+    from planner.demo import DEMO_EMAIL, engagement_count, load_demo
+
+    login = f"{url.rstrip('/')}/login"
+    if if_empty and engagement_count():
+        click.echo(f"Demo data is not loaded: engagements exist already. Log in at {login}.")
+        click.echo(f"Forgot the demo password? flask --app wsgi planner reset-password {DEMO_EMAIL}")
+        return
+    result = load_demo(now=utcnow())
+    db.session.commit()
+    click.echo(
+        f"Loaded the demo engagement “{result.engagement.name}” ({len(result.engagement.meetings)} meetings)."
+    )
+    if result.password:
+        # Printed this once; only its hash is stored.
+        click.echo(f"Log in at {login} as {DEMO_EMAIL} / {result.password}")
+    else:
+        click.echo(f"Log in at {login} as {DEMO_EMAIL} (password unchanged).")
+        click.echo(f"Forgot it? flask --app wsgi planner reset-password {DEMO_EMAIL}")
+
+
+@planner_cli.command("reset-password")
+@click.argument("email")
+@click.option("--password", default=None, help="The new password; without it a random one is printed.")
+@with_appcontext
+def reset_password_command(email: str, password: str | None) -> None:
+    """Set a new password for a user and print it once."""
+    from planner.demo import new_password
+    from planner.operations.people import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user with the email {email}.")
+    if password is not None and len(password) < 8:
+        raise click.ClickException("The password needs at least 8 characters.")
+    chosen = password or new_password()
+    user.set_password(chosen)
+    db.session.commit()
+    if password is None:
+        click.echo(f"New password for {user.email}: {chosen}")
+    else:
+        click.echo(f"Password changed for {user.email}.")

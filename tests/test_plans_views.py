@@ -112,29 +112,30 @@ def test_confirm_creates_the_ticked_meetings_with_edits_and_agendas(owner_client
     assert "Kickoff plan" in page and "Next milestone" in page
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "message"),
-    [
-        ("purpose", "", "State the purpose"),
-        ("title", "", "A title is needed"),
-        ("day", "2026-13-40", "Not a valid date"),
-        ("start", "25:00", "Not a valid time"),
-        ("minutes", "0", "Number must be between"),
-        ("kind", "party", "Unknown kind"),
-        ("title", "x" * 201, "Field cannot be longer than 200 characters"),
-    ],
-)
-def test_a_bad_row_shows_its_error_and_nothing_is_created(owner_client, field, value, message):
+BAD_ROWS = [
+    ("purpose", "", "State the purpose"),
+    ("title", "", "A title is needed"),
+    ("day", "2026-13-40", "Not a valid date"),
+    ("start", "25:00", "Not a valid time"),
+    ("minutes", "0", "Number must be between"),
+    ("kind", "party", "Unknown kind"),
+    ("title", "x" * 201, "Field cannot be longer than 200 characters"),
+]
+
+
+def test_a_bad_row_shows_its_error_and_nothing_is_created(owner_client):
     client, engagement = owner_client
     data = rows_from(preview(client, engagement).get_data(as_text=True))
-    data[f"rows-2-{field}"] = value
-    response = client.post(f"/engagements/{engagement.id}/plan/confirm", data=data)
-    assert response.status_code == 400
-    text = response.get_data(as_text=True)
-    assert message in text and "No meeting was created" in text
-    assert meeting_count() == 0
-    # What the user typed elsewhere is still in the form.
-    assert "要件定義ワークショップ 第1回" in text
+    for field, value, message in BAD_ROWS:
+        response = client.post(
+            f"/engagements/{engagement.id}/plan/confirm", data=data | {f"rows-2-{field}": value}
+        )
+        assert response.status_code == 400, field
+        text = response.get_data(as_text=True)
+        assert message in text and "No meeting was created" in text, field
+        assert meeting_count() == 0
+        # What the user typed elsewhere is still in the form.
+        assert "要件定義ワークショップ 第1回" in text
 
 
 def test_overlapping_rows_are_refused(owner_client):
@@ -169,23 +170,24 @@ def test_nothing_ticked_or_unknown_playbook_creates_nothing(owner_client):
     assert meeting_count() == 0
 
 
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ({"playbook": "unknown"}, "Not a valid choice"),
-        ({"starts_on": ""}, "Choose the day of the kickoff"),
-        ({"ends_on": "2026-11-01"}, "The end date is before the kickoff"),
-        ({"ends_on": "2030-01-01"}, "Plan at most two years ahead"),
-        ({"weekday": "9"}, "Not a valid choice"),
-        ({"cadence": "daily"}, "Not a valid choice"),
-        ({"meeting_time": "noon"}, "Not a valid time"),
-    ],
-)
-def test_bad_settings_are_shown_again(owner_client, overrides, message):
+BAD_SETTINGS = [
+    ({"playbook": "unknown"}, "Not a valid choice"),
+    ({"starts_on": ""}, "Choose the day of the kickoff"),
+    ({"ends_on": "2026-11-01"}, "The end date is before the kickoff"),
+    ({"ends_on": "2030-01-01"}, "Plan at most two years ahead"),
+    ({"weekday": "9"}, "Not a valid choice"),
+    ({"cadence": "daily"}, "Not a valid choice"),
+    ({"meeting_time": "noon"}, "Not a valid time"),
+]
+
+
+def test_bad_settings_are_shown_again(owner_client):
     client, engagement = owner_client
-    response = preview(client, engagement, **overrides)
-    assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+    for overrides, message in BAD_SETTINGS:
+        response = preview(client, engagement, **overrides)
+        assert response.status_code == 400, overrides
+        assert message in response.get_data(as_text=True), overrides
+    assert meeting_count() == 0
 
 
 def test_viewer_gets_403(client, make_user, make_engagement, login):

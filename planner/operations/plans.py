@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from planner.extensions import db
-from planner.models import Engagement, Meeting
-from planner.operations.schedule import add_agenda_item, create_meeting
+from planner.models import AgendaItem, Engagement, Meeting
+from planner.operations.schedule import create_meeting
 from planner.playbooks import Playbook, pick
 
 
@@ -49,10 +49,14 @@ def apply_plan(
             now=now,
         )
         phase = playbook.phase(row.phase)
-        for item in phase.agenda if phase else ():
-            add_agenda_item(meeting, title=pick(item.title, language), minutes=item.minutes, now=now)
-        # No calendar has seen this meeting yet: its first published version is sequence 0.
-        meeting.sequence = 0
+        # A new meeting's agenda is written in one go: there are no positions to look up and no
+        # calendar has seen the meeting yet, so add_agenda_item's sequence bumps would be noise.
+        meeting.agenda.extend(
+            AgendaItem(
+                title=pick(item.title, language), minutes=item.minutes, position=position, created_at=now
+            )
+            for position, item in enumerate(phase.agenda if phase else (), start=1)
+        )
         created.append(meeting)
     return created
 
