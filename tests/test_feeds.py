@@ -204,3 +204,23 @@ def test_cache_entry_expires_when_a_cancelled_meeting_leaves():
     cache.get_or_build("y", now, lambda: first)
     assert cache.get_or_build("k", now, lambda: first) is first  # "k" was evicted: built again
     assert cache.builds == 5
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [(timedelta(hours=6), b"PT6H"), (1800, b"PT30M"), ("soon", b"PT1H"), (-5, b"PT1H")],
+)
+def test_refresh_interval_is_configurable(make_app, setting, expected):
+    app = make_app(FEED_REFRESH=setting)
+    with app.app_context():
+        from planner.operations.people import create_user
+        from planner.operations.schedule import create_engagement
+
+        owner = create_user("o@example.com", "correct horse battery")
+        engagement = create_engagement(owner, {"name": "E", "timezone": "Asia/Tokyo"}, now=utcnow())
+        db.session.flush()
+        _, token = create_feed(engagement, label="x", audience="client", user=owner, now=utcnow())
+        db.session.commit()
+        data = app.test_client().get(f"/feeds/{token}.ics").data
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:" + expected + b"\r\n" in data
+    assert b"X-PUBLISHED-TTL:" + expected + b"\r\n" in data

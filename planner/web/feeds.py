@@ -64,6 +64,16 @@ def base_url() -> str:
     return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
 
 
+def feed_refresh() -> timedelta:
+    """How often calendar apps should poll: FEED_REFRESH as a timedelta or seconds (default one hour)."""
+    value = current_app.config.get("FEED_REFRESH")
+    if isinstance(value, timedelta) and value.total_seconds() > 0:
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return timedelta(seconds=value)
+    return timedelta(hours=1)
+
+
 def feed_urls(token: str) -> dict[str, str]:
     """The https feed, webcal:// feed, client page and Google Calendar links of a token."""
     base = base_url()
@@ -121,7 +131,7 @@ def _build(feed: FeedLink, token: str, language: str, now: datetime) -> BuiltFee
         cancelled_days=engagement.cancelled_feed_days,
         page_url=link,
         language=language,
-        refresh=current_app.config.get("FEED_REFRESH") or timedelta(hours=1),
+        refresh=feed_refresh(),
     )
     expiries = _expiries(engagement, meetings)
     passed = [e for e in expiries if e <= now]
