@@ -161,3 +161,35 @@ def test_openapi_describes_both_routes(client, scene, api_headers):
     spec = client.get("/api/v1/openapi.json", headers=api_headers(scene.owner)).json
     assert "post" in spec["paths"]["/engagements/{engagement_id}/requests"]
     assert "get" in spec["paths"]["/requests/{request_id}"]
+
+
+def test_status_summary_lists_open_commitments_on_both_sides(client, scene, api_headers):
+    from datetime import timedelta
+
+    from planner.models import utcnow
+    from planner.operations.commitments import create_commitment, set_status
+
+    now = utcnow()
+    create_commitment(
+        scene.engagement,
+        {"title": "見積書の送付", "owed_by": "us", "due_at": now + timedelta(days=3)},
+        actor=None,
+        now=now,
+    )
+    create_commitment(
+        scene.engagement, {"title": "テストデータのご提供", "owed_by": "client"}, actor=None, now=now
+    )
+    done = create_commitment(
+        scene.engagement, {"title": "議事録の共有", "owed_by": "us"}, actor=None, now=now
+    )
+    set_status(done, "done", actor=None, now=now)
+    db.session.commit()
+    response = client.post(
+        URL.format(scene.engagement.id),
+        json=body(reasons=["status_update"], contact_id=scene.contact.id),
+        headers=api_headers(scene.owner),
+    )
+    reply = response.json["reply"]["body"]
+    assert "■対応中の事項" in reply
+    assert "・見積書の送付（弊社、期限：" in reply and "・テストデータのご提供（貴社）" in reply
+    assert "議事録の共有" not in reply
