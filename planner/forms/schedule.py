@@ -199,7 +199,7 @@ class MeetingForm(FlaskForm):
 
 class AgendaItemForm(FlaskForm):
     title = StringField(_l("Item"), validators=[DataRequired(), Length(max=300)])
-    minutes = IntegerField(_l("Minutes"), default=10, validators=[DataRequired(), NumberRange(1, 480)])
+    minutes = IntegerField(_l("Minutes"), default=10, validators=[Needed(), NumberRange(1, 480)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=TEXT)])
 
 
