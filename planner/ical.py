@@ -613,6 +613,7 @@ def render_feed(
     language: str = "en",
     refresh: timedelta = timedelta(hours=1),
     method: str | None = None,
+    organizer: PersonLike | None = None,
 ) -> bytes:
     """The serialised feed of an engagement's meetings for one audience."""
     shown = feed_meetings(meetings, audience=audience, now=now, cancelled_days=cancelled_days)
@@ -623,6 +624,7 @@ def render_feed(
             page_url=page_url(meeting) if page_url else None,
             audience=audience,
             language=language,
+            organizer=organizer,
         )
         for meeting in shown
     ]

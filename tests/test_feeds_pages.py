@@ -106,11 +106,21 @@ def test_meeting_download_is_a_publish_calendar(client, member):
     answer = client.get(f"/meetings/{meeting.id}.ics")
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "text/calendar; charset=utf-8"
-    assert answer.headers["Content-Disposition"] == 'attachment; filename="Kickoff.ics"'
+    disposition = answer.headers["Content-Disposition"]
+    assert disposition == "attachment; filename=\"Kickoff.ics\"; filename*=UTF-8''Kickoff.ics"
     assert b"METHOD:PUBLISH" in answer.data
     events = ical.parse_calendar(answer.data)
     assert [str(e["UID"]) for e in events] == [meeting.uid]
     assert b"BEGIN:VTIMEZONE" in answer.data
+    assert str(events[0]["ORGANIZER"]) == "mailto:owner@example.com"
+
+
+def test_download_of_a_japanese_title_keeps_it_for_browsers(client, member, make_meeting):
+    meeting = make_meeting(member["engagement"], title="要件定義/レビュー")
+    disposition = client.get(f"/meetings/{meeting.id}.ics").headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="')
+    assert "filename*=UTF-8''%E8%A6%81" in disposition
+    assert "%2F" not in disposition  # no path separator reaches the file name
 
 
 def test_export_holds_every_meeting_including_cancelled(client, member):

@@ -102,6 +102,12 @@ def _meetings(engagement: Engagement) -> list[Meeting]:
     )
 
 
+def organizer_of(engagement: Engagement):
+    """The engagement's first owner: the organizer calendars show for its meetings."""
+    owners = [m for m in engagement.members if m.role == "owner"]
+    return min(owners, key=lambda m: m.id).user if owners else None
+
+
 def _expiries(engagement: Engagement, meetings: list[Meeting]) -> list[datetime]:
     days = timedelta(days=engagement.cancelled_feed_days)
     return [(m.cancelled_at or m.updated_at) + days for m in meetings if m.status == "cancelled"]
@@ -132,6 +138,7 @@ def _build(feed: FeedLink, token: str, language: str, now: datetime) -> BuiltFee
         page_url=link,
         language=language,
         refresh=feed_refresh(),
+        organizer=organizer_of(engagement),
     )
     expiries = _expiries(engagement, meetings)
     passed = [e for e in expiries if e <= now]
@@ -360,16 +367,23 @@ def revoke(feed_id: int):
 # ---- members: downloads and import -------------------------------------------------------------
 
 
-def _filename(text: str) -> str:
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in text).strip("-")
-    return (safe[:60] or "calendar") + ".ics"
-
-
 def _download(body: bytes, name: str) -> Response:
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in name).strip("-")
+    ascii_name = (safe[:60] or "calendar") + ".ics"
     response = Response(body, content_type="text/calendar; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(name)}"'
+    # filename* keeps a Japanese title for browsers that read RFC 6266; filename is the ASCII fallback.
+    utf8_name = quote(clean_filename(name)[:80] + ".ics", safe="")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{utf8_name}"
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def clean_filename(name: str) -> str:
+    """A title usable as a file name: no path separators, quotes or control characters."""
+    cleaned = ical.clean_text(name, single_line=True)
+    return "".join("-" if ch in '\\/:*?"<>|' else ch for ch in cleaned).strip(" .") or "calendar"
 
 
 @bp.route("/meetings/<int:meeting_id>.ics")
@@ -383,6 +397,7 @@ def meeting_ics(meeting_id: int):
         page_url=base_url() + url_for("meetings.show", meeting_id=meeting.id),
         audience="team",
         language=engagement.language,
+        organizer=organizer_of(engagement),
     )
     body = ical.event_calendar(event, engagement.timezone, method="PUBLISH").to_ical()
     return _download(body, meeting.title)
@@ -393,6 +408,7 @@ def export_ics(engagement_id: int):
     """Every meeting of the engagement, cancelled ones too, as one .ics file (METHOD:PUBLISH)."""
     engagement = engagement_for(engagement_id)
     base = base_url()
+    organizer = organizer_of(engagement)
     events = [
         ical.meeting_to_vevent(
             meeting,
@@ -400,6 +416,7 @@ def export_ics(engagement_id: int):
             page_url=base + url_for("meetings.show", meeting_id=meeting.id),
             audience="team",
             language=engagement.language,
+            organizer=organizer,
         )
         for meeting in _meetings(engagement)
     ]
