@@ -636,23 +636,76 @@ class ImportPlan:
     """What importing a calendar file would do: meetings to create and events skipped, with reasons."""
 
     create: list[dict[str, Any]] = field(default_factory=list)
-    # (event title, reason code): "duplicate" (UID already in the engagement) or "recurring".
+    # (event title, reason code): "duplicate" (UID already in the engagement) or "series_limit" (a repeating
+    # event with more occurrences than are imported: only its first year, at most 200).
     skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _occurrence_uid(uid: str, occurrence: Event) -> str:
+    recurrence = occurrence.get("RECURRENCE-ID") or occurrence.get("DTSTART")
+    moment = recurrence.dt
+    if isinstance(moment, datetime):
+        stamp = (
+            moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+            if moment.tzinfo
+            else moment.strftime("%Y%m%dT%H%M%S")
+        )
+    else:
+        stamp = moment.strftime("%Y%m%d")
+    return f"{uid}-{stamp}"
+
+
+def expand_series(
+    events: Iterable[Event], *, limit: int = 200, horizon: timedelta = timedelta(days=366)
+) -> tuple[list[Event], list[str]]:
+    """Repeating events replaced by their occurrences (each its own UID, stable across imports).
+
+    Occurrences are taken from the series' first start for `horizon`, at most `limit` per series;
+    returns the events and the titles of series that had more.
+    """
+    import recurring_ical_events
+
+    singles: list[Event] = []
+    series: dict[str, list[Event]] = {}
+    for event in events:
+        if "RRULE" in event or "RDATE" in event or "RECURRENCE-ID" in event:
+            series.setdefault(str(event.get("UID", "")), []).append(event)
+        else:
+            singles.append(event)
+    cut: list[str] = []
+    for uid, parts in series.items():
+        calendar = Calendar()
+        for part in parts:
+            calendar.add_component(part)
+        master = next((p for p in parts if "RECURRENCE-ID" not in p), parts[0])
+        if "DTSTART" not in master:
+            singles.append(master)  # vevent_fields reports the missing start
+            continue
+        first = master["DTSTART"].dt
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                occurrences = list(recurring_ical_events.of(calendar).between(first, first + horizon))
+        except Exception as exc:  # the library raises its own errors on broken rules
+            raise ICalError(f"Repeating event {uid or '(no UID)'} cannot be read: {_reason(exc)}") from exc
+        if len(occurrences) > limit:
+            cut.append(clean_text(master.get("SUMMARY", uid), single_line=True))
+        for occurrence in occurrences[:limit]:
+            occurrence["UID"] = vText(_occurrence_uid(uid, occurrence))
+            occurrence.pop("RECURRENCE-ID", None)
+            singles.append(occurrence)
+    return singles, cut
 
 
 def plan_import(events: Iterable[Event], *, existing_uids: Iterable[str], default_zone: str) -> ImportPlan:
     """Fields of the events to import; known UIDs are skipped. Raises ICalError on a bad event."""
     plan = ImportPlan()
     known = {uid for uid in existing_uids if uid}
-    for event in events:
-        if "RECURRENCE-ID" in event:
-            # A changed instance of a repeating event: its series is handled (or skipped) as a whole.
-            continue
+    singles, cut = expand_series(events)
+    plan.skipped.extend((title, "series_limit") for title in cut)
+    for event in singles:
         fields = vevent_fields(event, default_zone)
         label = fields["title"] or fields["uid"] or "?"
-        if fields["recurring"]:
-            plan.skipped.append((label, "recurring"))
-            continue
         if fields["uid"] and fields["uid"] in known:
             plan.skipped.append((label, "duplicate"))
             continue

@@ -469,10 +469,41 @@ def test_render_feed_shows_only_what_the_audience_may_see() -> None:
     assert len(vobject_events(team)) == 2
 
 
-def test_plan_import_skips_known_uids_and_series() -> None:
+def test_plan_import_skips_known_uids() -> None:
     data = feed_bytes([Meeting(uid="known"), Meeting(uid="new"), Meeting(uid="new")])
-    series = _calendar("DTSTART:20260701T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\n")
-    events = ical.parse_calendar(data) + ical.parse_calendar(series)
-    plan = ical.plan_import(events, existing_uids={"known"}, default_zone="Europe/Berlin")
+    plan = ical.plan_import(ical.parse_calendar(data), existing_uids={"known"}, default_zone="Europe/Berlin")
     assert [f["uid"] for f in plan.create] == ["new"]
-    assert plan.skipped == [("Kickoff", "duplicate"), ("Kickoff", "duplicate"), ("Imported", "recurring")]
+    assert plan.skipped == [("Kickoff", "duplicate"), ("Kickoff", "duplicate")]
+
+
+SERIES = (
+    "DTSTART;TZID=Europe/Berlin:20261005T100000\r\nDTEND;TZID=Europe/Berlin:20261005T110000\r\n"
+    "RRULE:FREQ=WEEKLY;COUNT=5\r\nEXDATE;TZID=Europe/Berlin:20261012T100000\r\n"
+    "END:VEVENT\r\nBEGIN:VEVENT\r\nUID:x-1\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Moved\r\n"
+    "RECURRENCE-ID;TZID=Europe/Berlin:20261019T100000\r\n"
+    "DTSTART;TZID=Europe/Berlin:20261019T150000\r\nDTEND;TZID=Europe/Berlin:20261019T160000\r\n"
+)
+
+
+def test_repeating_events_become_one_meeting_per_occurrence() -> None:
+    events = ical.parse_calendar(_calendar(SERIES))
+    plan = ical.plan_import(events, existing_uids=(), default_zone="UTC")
+    local = [f["starts_at"].astimezone(BERLIN) for f in plan.create]
+    assert [(d.month, d.day, d.hour) for d in local] == [(10, 5, 10), (10, 19, 15), (10, 26, 10), (11, 2, 10)]
+    assert [f["title"] for f in plan.create] == ["Imported", "Moved", "Imported", "Imported"]
+    uids = [f["uid"] for f in plan.create]
+    stamps = ["20261005T080000Z", "20261019T080000Z", "20261026T090000Z", "20261102T090000Z"]
+    assert uids == [f"x-1-{stamp}" for stamp in stamps]
+    # Importing the same file again finds every occurrence already there.
+    again = ical.plan_import(ical.parse_calendar(_calendar(SERIES)), existing_uids=uids, default_zone="UTC")
+    assert again.create == [] and len(again.skipped) == 4
+
+
+def test_long_series_are_cut_and_reported() -> None:
+    endless = _calendar("DTSTART:20260701T100000Z\r\nRRULE:FREQ=DAILY\r\n")
+    plan = ical.plan_import(ical.parse_calendar(endless), existing_uids=(), default_zone="UTC")
+    assert len(plan.create) == 200
+    assert plan.skipped == [("Imported", "series_limit")]
+    broken = _calendar("DTSTART:20260701T100000Z\r\nRRULE:FREQ=SOMETIMES\r\n")
+    with pytest.raises(ical.ICalError):
+        ical.plan_import(ical.parse_calendar(broken), existing_uids=(), default_zone="UTC")

@@ -464,7 +464,10 @@ def import_file(engagement_id: int):
                     ),
                     "warning",
                 )
-            reasons = {"duplicate": _("already in this engagement"), "recurring": _("repeating event")}
+            reasons = {
+                "duplicate": _("already in this engagement"),
+                "series_limit": _("repeating event: only its first year (at most 200 meetings) was imported"),
+            }
             for title, reason in result.skipped[:20]:
                 flash(_("Skipped “%(title)s”: %(reason)s.", title=title, reason=reasons[reason]), "info")
             return redirect(url_for("engagements.show", engagement_id=engagement.id))
