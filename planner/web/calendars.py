@@ -286,8 +286,40 @@ def _meeting_panel(meeting: Meeting, now: datetime) -> dict | None:
     )
     if not conflicts and not removed:
         return None
-    described = [(c, ", ".join(str(GROUP_LABELS.get(f, f)) for f in c.field_list)) for c in conflicts]
+    described = [
+        (c, ", ".join(str(GROUP_LABELS.get(f, f)) for f in c.field_list), _theirs_summary(c, meeting))
+        for c in conflicts
+    ]
     return {"conflicts": described, "removed": removed, "position": "top"}
+
+
+def _theirs_summary(conflict: SyncConflict, meeting: Meeting) -> list[tuple[str, str]]:
+    """The calendar's values of the fields in conflict, as a person reads them."""
+    from planner.ical import vevent_fields
+    from planner.sync import BadEvent, first_vevent
+    from planner.web.formatting import fmt_datetime, fmt_time
+
+    engagement = meeting.engagement
+    try:
+        theirs = vevent_fields(first_vevent(conflict.theirs), engagement.timezone)
+    except (BadEvent, ValueError):
+        return []
+    rows: list[tuple[str, str]] = []
+    for group in conflict.field_list:
+        if group == "time":
+            when = (
+                f"{fmt_datetime(theirs['starts_at'], engagement)}–{fmt_time(theirs['ends_at'], engagement)}"
+            )
+            rows.append((_("Time"), when))
+        elif group == "location":
+            rows.append((_("Place"), theirs["location"] or "—"))
+        elif group == "title":
+            rows.append((_("Title"), theirs["title"] or "—"))
+        elif group == "description":
+            rows.append((_("Description"), theirs["description"] or "—"))
+        elif group == "status":
+            rows.append((_("Status"), theirs["status"]))
+    return rows
 
 
 register_tab("calendars.index", _l("Calendar sync"), order=65)
