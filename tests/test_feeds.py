@@ -224,3 +224,19 @@ def test_refresh_interval_is_configurable(make_app, setting, expected):
         data = app.test_client().get(f"/feeds/{token}.ics").data
     assert b"REFRESH-INTERVAL;VALUE=DURATION:" + expected + b"\r\n" in data
     assert b"X-PUBLISHED-TTL:" + expected + b"\r\n" in data
+
+
+def test_hostile_text_typed_into_a_meeting_cannot_break_the_feed(client, setup, make_meeting):
+    hostile = "Plan\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil\r\nX-INJECTED:1 ; , \\ \x00\x1b 日本語🎉"
+    meeting = make_meeting(
+        setup["engagement"], title=hostile, purpose=hostile * 50, desired_outcome=hostile, location=hostile
+    )
+    data = client.get(f"/feeds/{setup['client_token']}.ics").data
+    events = events_of(data)
+    assert set(events) == {setup["shared"].uid, meeting.uid}
+    event = events[meeting.uid]
+    assert "X-INJECTED" not in event
+    assert ical.vevent_fields(event, "UTC")["purpose"] == ical.clean_text(hostile * 50)
+    assert all(len(line) <= 75 for line in data.split(b"\r\n"))
+    parsed = vobject.readOne(data.decode("utf-8"))
+    assert sorted(e.uid.value for e in parsed.vevent_list) == sorted(events)
