@@ -227,7 +227,7 @@ def test_refresh_interval_is_configurable(make_app, setting, expected):
 
 
 def test_hostile_text_typed_into_a_meeting_cannot_break_the_feed(client, setup, make_meeting):
-    hostile = "Plan\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil\r\nX-INJECTED:1 ; , \\ \x00\x1b 日本語🎉"
+    hostile = "Plan\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil\r\nX-INJECTED:1 ; , \\ \x07\x1b 日本語🎉"
     meeting = make_meeting(
         setup["engagement"], title=hostile, purpose=hostile * 50, desired_outcome=hostile, location=hostile
     )
