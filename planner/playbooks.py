@@ -56,6 +56,7 @@ class Playbook:
     description: dict[str, str]
     phases: tuple[Phase, ...]
     horizon_weeks: int = 12  # how far recurring meetings run when no end date is given
+    order: int = 50  # where the playbook is offered in the list
 
     def name_in(self, language: str) -> str:
         """The playbook's name in this language (English when it has no such language)."""
@@ -177,6 +178,7 @@ def parse_playbook(key: str, raw: dict) -> Playbook:
         description=_texts(raw.get("description"), where, "description", 1000),
         phases=phases,
         horizon_weeks=_int(raw, "horizon_weeks", where, 1, 104, 12),
+        order=_int(raw, "order", where, 0, 1000, 50),
     )
 
 
@@ -191,11 +193,12 @@ def load_playbook_file(path: Path) -> Playbook:
 
 @lru_cache(maxsize=1)
 def _load_all() -> tuple[Playbook, ...]:
-    return tuple(load_playbook_file(path) for path in sorted(FOLDER.glob("*.toml")))
+    found = (load_playbook_file(path) for path in FOLDER.glob("*.toml"))
+    return tuple(sorted(found, key=lambda p: (p.order, p.key)))
 
 
 def load_playbooks() -> list[Playbook]:
-    """Every playbook shipped with the package, by file name."""
+    """Every playbook shipped with the package, in their `order`, then by file name."""
     return list(_load_all())
 
 

@@ -31,7 +31,7 @@ def owner_client(client, make_user, make_engagement, login):
 
 
 def preview(client, engagement, **overrides):
-    return client.post(f"/engagements/{engagement.id}/plan", data=SETTINGS | overrides)
+    return client.get(f"/engagements/{engagement.id}/plan", query_string=SETTINGS | overrides)
 
 
 def rows_from(html: str) -> dict[str, str]:
@@ -226,3 +226,12 @@ def test_berlin_engagement_plans_in_local_time_across_dst(client, make_user, mak
     by_day = {m.starts_at.astimezone(engagement.tz).date(): m.starts_at for m in status}
     assert by_day[date(2026, 10, 21)] == datetime(2026, 10, 21, 8, 0, tzinfo=UTC)
     assert by_day[date(2026, 10, 28)] == datetime(2026, 10, 28, 9, 0, tzinfo=UTC)
+
+
+def test_change_settings_keeps_what_was_chosen(owner_client):
+    client, engagement = owner_client
+    text = preview(client, engagement, playbook="web_production", weekday="3").get_data(as_text=True)
+    link = re.search(r'href="([^"]*edit=1[^"]*)"', text).group(1).replace("&amp;", "&")
+    page = client.get(link).get_data(as_text=True)
+    assert 'value="web_production" checked' in page
+    assert '<option selected value="3">' in page or 'value="3" selected' in page

@@ -75,7 +75,8 @@ def test_every_playbook_file_loads_and_validates():
                 assert len(phase.purpose[lang]) > 30
             assert phase.agenda, (path.stem, phase.key)
             assert sum(item.minutes for item in phase.agenda) <= phase.minutes
-    assert [p.key for p in load_playbooks()] == [f.stem for f in files]
+    assert [p.key for p in load_playbooks()][:2] == ["system_integration", "web_production"]
+    assert sorted(p.key for p in load_playbooks()) == [f.stem for f in files]
 
 
 def test_si_playbook_has_the_phases_of_an_si_project():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
@@ -76,9 +76,12 @@ def _phase_names(playbook: Playbook, meetings: list[PlannedMeeting]) -> list[str
     ]
 
 
-def _preview(engagement, playbook: Playbook, form: ConfirmPlanForm, *, missing=(), status: int = 200):
+def _preview(
+    engagement, playbook: Playbook, form: ConfirmPlanForm, *, missing=(), settings_url=None, status: int = 200
+):
     return render_template(
         "plans/preview.html",
+        settings_url=settings_url or url_for(".new", engagement_id=engagement.id),
         engagement=engagement,
         playbook=playbook,
         form=form,
@@ -87,18 +90,22 @@ def _preview(engagement, playbook: Playbook, form: ConfirmPlanForm, *, missing=(
     ), status
 
 
-@bp.route("/engagements/<int:engagement_id>/plan", methods=["GET", "POST"])
+@bp.route("/engagements/<int:engagement_id>/plan")
 def new(engagement_id: int):
+    """The settings form; with settings in the query string, the preview (it changes nothing)."""
     engagement = engagement_for(engagement_id, "member")
-    form = PlanForm()
+    settings = request.args.copy()
+    editing = settings.pop("edit", None) is not None
+    # A preview is read-only, so it is a GET: a link to it can be kept, and "change settings" keeps them.
+    form = PlanForm(formdata=settings or None, meta={"csrf": False})
     form.set_playbooks(_reader_language())
-    if not form.is_submitted():
+    if not settings:
         today = g_now().astimezone(engagement.tz).date()
         form.playbook.data = DEFAULT_PLAYBOOK
         form.starts_on.data = _default_start(engagement, today)
         if engagement.ends_on and engagement.ends_on > form.starts_on.data:
             form.ends_on.data = engagement.ends_on
-    elif form.validate():
+    elif not editing and form.validate():
         playbook = playbook_by_key(form.playbook.data)
         meetings = generate(
             playbook,
@@ -122,7 +129,13 @@ def new(engagement_id: int):
                 formdata=None,
                 data={"playbook": playbook.key, "rows": [row_data(m, _note(m)) for m in meetings]},
             )
-            return _preview(engagement, playbook, confirm, missing=_phase_names(playbook, meetings))
+            return _preview(
+                engagement,
+                playbook,
+                confirm,
+                missing=_phase_names(playbook, meetings),
+                settings_url=url_for(".new", engagement_id=engagement.id, edit=1, **settings),
+            )
     return render_template("plans/new.html", engagement=engagement, form=form, playbooks=_playbook_cards()), (
         400 if form.errors else 200
     )
