@@ -90,15 +90,18 @@ def create_request(engagement_id: int):
     # Saved and committed first: whatever happens next, the request is kept.
     req = receive_request(engagement, values, received_via=form.received_via.data, now=g.now, actor=user)
     triage_request(req, now=g.now, actor=user)
-    db.session.commit()
+    refused = None
     if apply and req.outcome is not None:
         try:
             apply_decision(req, actor=user, now=g.now)
         except RequestError as error:
-            db.session.rollback()
-            raise ApiError(409, f"The request was saved (id {req.id}) but not applied: {error}") from None
-        db.session.commit()
-    return jsonify(request_json(req)), 201
+            # apply_decision checks before it changes anything, so the triage is still worth keeping.
+            refused = str(error)
+    body = request_json(req)
+    db.session.commit()
+    if refused:
+        raise ApiError(409, f"The request was saved and triaged (id {req.id}) but not applied: {refused}")
+    return jsonify(body), 201
 
 
 @api.route("/requests/<int:request_id>")

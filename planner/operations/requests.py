@@ -146,8 +146,19 @@ def receive_request(
     db.session.add(req)
     detail = {"client_page": "client page"}.get(received_via, received_via.replace("_", " "))
     _event(req, "received", f"via {detail}", actor=actor, now=now)
-    db.session.commit()
+    _commit_keeping_loaded()
     return req
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what is loaded: triage goes on with the same objects at once."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 # --- plain data for the policy and the replies ----------------------------------------------------------
@@ -178,6 +189,7 @@ def meeting_infos(
         now + timedelta(days=engagement.agenda_horizon_days),
         now + timedelta(days=SLOT_SEARCH_DAYS),
     )
+    # One round trip: each meeting's row repeats once per agenda item (outer join).
     rows = db.session.execute(
         select(
             Meeting.id,
@@ -187,36 +199,32 @@ def meeting_infos(
             Meeting.starts_at,
             Meeting.ends_at,
             Meeting.status,
+            AgendaItem.title.label("item_title"),
+            AgendaItem.minutes.label("item_minutes"),
         )
+        .outerjoin(AgendaItem, AgendaItem.meeting_id == Meeting.id)
         .where(Meeting.engagement_id == engagement.id, Meeting.ends_at >= now, Meeting.starts_at <= horizon)
-        .order_by(Meeting.starts_at)
+        .order_by(Meeting.starts_at, Meeting.id, AgendaItem.position)
     ).all()
-    agendas: dict[int, list[tuple[str, int]]] = {}
-    if rows:
-        items = db.session.execute(
-            select(AgendaItem.meeting_id, AgendaItem.title, AgendaItem.minutes)
-            .where(AgendaItem.meeting_id.in_([row.id for row in rows]))
-            .order_by(AgendaItem.meeting_id, AgendaItem.position)
-        )
-        for meeting_id, title, minutes in items:
-            agendas.setdefault(meeting_id, []).append((title, minutes))
-    infos = []
+    grouped: dict[int, tuple[Any, list[tuple[str, int]]]] = {}
     for row in rows:
-        agenda = agendas.get(row.id, ())
-        infos.append(
-            MeetingInfo(
-                id=row.id,
-                title=row.title,
-                purpose=row.purpose,
-                kind=row.kind,
-                starts_at=row.starts_at,
-                duration_minutes=int((row.ends_at - row.starts_at).total_seconds() // 60),
-                agenda_minutes=sum(minutes for _title, minutes in agenda),
-                agenda_titles=tuple(title for title, _minutes in agenda),
-                cancelled=row.status == "cancelled",
-            )
+        _first, agenda = grouped.setdefault(row.id, (row, []))
+        if row.item_title is not None:
+            agenda.append((row.item_title, row.item_minutes))
+    return [
+        MeetingInfo(
+            id=row.id,
+            title=row.title,
+            purpose=row.purpose,
+            kind=row.kind,
+            starts_at=row.starts_at,
+            duration_minutes=int((row.ends_at - row.starts_at).total_seconds() // 60),
+            agenda_minutes=sum(minutes for _title, minutes in agenda),
+            agenda_titles=tuple(title for title, _minutes in agenda),
+            cancelled=row.status == "cancelled",
         )
-    return infos
+        for row, agenda in grouped.values()
+    ]
 
 
 def request_info(req: MeetingRequest) -> RequestInfo:
@@ -277,8 +285,13 @@ def _meeting_of(req: MeetingRequest) -> Meeting | None:
     return db.session.get(Meeting, req.meeting_id) if req.meeting_id else None
 
 
-def draft_for(req: MeetingRequest, *, now: datetime, sender: User | None = None) -> Reply:
-    """The drafted reply for the request's current outcome, in the contact's language."""
+def draft_for(
+    req: MeetingRequest, *, now: datetime, sender: User | None = None, meeting: MeetingRef | None = None
+) -> Reply:
+    """The drafted reply for the request's current outcome, in the contact's language.
+
+    `meeting` describes the agenda item's meeting when the caller already has it at hand.
+    """
     engagement = req.engagement
     language = reply_language(req.contact.language if req.contact else None, engagement.language)
     common = {
@@ -292,9 +305,10 @@ def draft_for(req: MeetingRequest, *, now: datetime, sender: User | None = None)
         "complaint": "problem_or_complaint" in (req.reasons or []),
     }
     if req.outcome == "agenda_item":
-        meeting = _meeting_of(req)
-        ref = MeetingRef(meeting.title, meeting.purpose, meeting.starts_at, meeting.duration_minutes)
-        return draft_reply("agenda_item", meeting=ref, **common)
+        if meeting is None:
+            found = _meeting_of(req)
+            meeting = MeetingRef(found.title, found.purpose, found.starts_at, found.duration_minutes)
+        return draft_reply("agenda_item", meeting=meeting, **common)
     if req.outcome == "call":
         return draft_reply("call", call_at=req.proposed_call_at, **common)
     if req.outcome == "meeting":
@@ -312,8 +326,10 @@ def draft_for(req: MeetingRequest, *, now: datetime, sender: User | None = None)
     return draft_reply("email", answer_by=next_working_day(today, country), **common)
 
 
-def _redraft(req: MeetingRequest, *, now: datetime, sender: User | None) -> None:
-    reply = draft_for(req, now=now, sender=sender)
+def _redraft(
+    req: MeetingRequest, *, now: datetime, sender: User | None, meeting: MeetingRef | None = None
+) -> None:
+    reply = draft_for(req, now=now, sender=sender, meeting=meeting)
     req.reply_subject, req.reply_body, req.reply_language = reply.subject[:300], reply.body, reply.language
 
 
@@ -349,7 +365,13 @@ def triage_request(req: MeetingRequest, *, now: datetime, actor: User | None = N
         decision = decide(info, meetings, settings, now=now)
         _store_decision(req, decision)
         req.overridden_by_id = None
-        _redraft(req, now=now, sender=actor)
+        chosen = next((m for m in meetings if m.id == decision.meeting_id), None)
+        ref = (
+            MeetingRef(chosen.title, chosen.purpose, chosen.starts_at, chosen.duration_minutes)
+            if chosen
+            else None
+        )
+        _redraft(req, now=now, sender=actor, meeting=ref)
     except Exception as error:  # a fault in the policy must never lose the request
         log.warning("triage of request %s failed: %s", req.id, error)
         req.status = "failed_triage"
