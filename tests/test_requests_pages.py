@@ -8,7 +8,7 @@ from email.policy import default
 
 import pytest
 from requests_fixtures import request_data
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from planner.extensions import db
 from planner.models import AgendaItem, Meeting, MeetingRequest, RequestEvent
@@ -327,3 +327,20 @@ def test_requests_tab_lists_open_requests(client, scene, login):
     _submit_and_login(client, scene, login)
     page = client.get(f"/engagements/{scene.engagement.id}/requests")
     assert page.status_code == 200 and "ログイン画面のエラーメッセージ" in page.get_data(as_text=True)
+
+
+def test_a_stale_proposal_is_not_applied(client, scene, login):
+    from datetime import timedelta
+
+    from planner.models import utcnow
+
+    req = _submit_and_login(client, scene, login)
+    client.post(f"/requests/{req.id}/override", data={"outcome": "call", "meeting_id": "0"})
+    [req] = _requests()
+    req.proposed_call_at = utcnow() - timedelta(hours=1)  # the member comes back to it too late
+    db.session.commit()
+    meetings_before = db.session.scalar(select(func.count(Meeting.id)))
+    page = client.post(f"/requests/{req.id}/apply", follow_redirects=True).get_data(as_text=True)
+    assert "The proposed time has passed" in page
+    [req] = _requests()
+    assert req.applied_at is None and db.session.scalar(select(func.count(Meeting.id))) == meetings_before

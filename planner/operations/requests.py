@@ -448,6 +448,8 @@ def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) ->
         meeting = _meeting_of(req)
         if meeting is None or meeting.is_cancelled:
             raise RequestError("The chosen meeting is gone or cancelled; choose another one.")
+        if meeting.starts_at <= now:
+            raise RequestError("The chosen meeting has already started; choose another one.")
         notes = "\n".join(part for part in (req.details, f"({req.who})" if req.who else "") if part)
         item = add_agenda_item(
             meeting, title=req.topic[:300], minutes=req.expected_minutes, notes=notes, now=now
@@ -460,6 +462,8 @@ def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) ->
         starts_at = req.proposed_call_at if is_call else req.proposed_meeting_at
         if starts_at is None:
             raise RequestError("No time is proposed; choose the outcome again to get one.")
+        if starts_at <= now:
+            raise RequestError("The proposed time has passed; choose the outcome again to get a new one.")
         if is_call:
             title, purpose, desired = call_purpose(req.topic, tuple(req.reasons or ()), language)
         else:
