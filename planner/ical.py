@@ -73,7 +73,13 @@ _URL = re.compile(r"^https?://[^\s\"<>\\^`{|}]+$", re.IGNORECASE)
 
 
 class ICalError(ValueError):
-    """A calendar file or event that cannot be read; the message says why, for the user."""
+    """A calendar file or event that cannot be read; the message says why, `code` and `params` let a UI
+    say it in the reader's language."""
+
+    def __init__(self, message: str, *, code: str = "unreadable", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class PersonLike(Protocol):
@@ -441,16 +447,18 @@ def feed_meetings(
 def parse_calendar(data: bytes) -> list[Event]:
     """The VEVENTs of an iCalendar file; raises ICalError with a readable reason on anything else."""
     if not data or not data.strip():
-        raise ICalError("The file is empty.")
+        raise ICalError("The file is empty.", code="empty")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ICalError("The file is not UTF-8 text, so it is not an iCalendar file.") from exc
+        raise ICalError(
+            "The file is not UTF-8 text, so it is not an iCalendar file.", code="not_utf8"
+        ) from exc
     if "BEGIN:VCALENDAR" not in text[:4096].upper():
-        raise ICalError("The file is not an iCalendar file (it has no BEGIN:VCALENDAR).")
+        raise ICalError("The file is not an iCalendar file (it has no BEGIN:VCALENDAR).", code="not_calendar")
     if not text.rstrip().upper().endswith("END:VCALENDAR"):
         # A cut-off download parses "successfully" into nothing: say what is wrong instead.
-        raise ICalError("The file is incomplete: it does not end with END:VCALENDAR.")
+        raise ICalError("The file is incomplete: it does not end with END:VCALENDAR.", code="incomplete")
     try:
         with warnings.catch_warnings():
             # Vendor-prefixed TZIDs make icalendar warn; we resolve zones ourselves below.
@@ -459,14 +467,16 @@ def parse_calendar(data: bytes) -> list[Event]:
             events: list[Event] = []
             for calendar in calendars:
                 if calendar.name != "VCALENDAR":
-                    raise ICalError(f"Unexpected {calendar.name} outside a calendar.")
+                    raise ICalError(f"Unexpected {calendar.name} outside a calendar.", code="not_calendar")
                 events.extend(calendar.walk("VEVENT"))
     except ICalError:
         raise
     except Exception as exc:  # icalendar raises ValueError, KeyError, IndexError... on broken input
-        raise ICalError(f"The file could not be read as iCalendar: {_reason(exc)}") from exc
+        raise ICalError(
+            f"The file could not be read as iCalendar: {_reason(exc)}", code="unreadable", reason=_reason(exc)
+        ) from exc
     if not calendars:
-        raise ICalError("The file holds no calendar.")
+        raise ICalError("The file holds no calendar.", code="not_calendar")
     return events
 
 
@@ -522,23 +532,29 @@ def _moment(event: Event, name: str, default_zone: str) -> tuple[datetime | date
         return value.replace(tzinfo=zone).astimezone(UTC), False
     if isinstance(value, date):
         return value, True
-    raise ICalError(f"{name} is not a date or time.")
+    raise ICalError(f"{name} is not a date or time.", code="bad_date", reason=f"{name} is not a date or time")
 
 
 def vevent_fields(vevent: Event, default_zone: str) -> dict[str, Any]:
     """The planner's fields of a VEVENT (times aware UTC); raises ICalError when it has no usable start."""
     uid = _text(vevent, "UID")
+    label = uid or "(no UID)"
     try:
         start, all_day = _moment(vevent, "DTSTART", default_zone)
         end, _ = _moment(vevent, "DTEND", default_zone)
         duration_prop = vevent.get("DURATION")
         duration = getattr(duration_prop, "dt", None) if duration_prop is not None else None
-    except ICalError:
-        raise
+    except ICalError as exc:
+        raise ICalError(f"Event {label}: {exc}", code="bad_date", uid=label, reason=str(exc)) from exc
     except Exception as exc:
-        raise ICalError(f"Event {uid or '(no UID)'} has a broken date: {_reason(exc)}") from exc
+        raise ICalError(
+            f"Event {label} has a broken date: {_reason(exc)}",
+            code="bad_date",
+            uid=label,
+            reason=_reason(exc),
+        ) from exc
     if start is None:
-        raise ICalError(f"Event {uid or '(no UID)'} has no start (DTSTART).")
+        raise ICalError(f"Event {label} has no start (DTSTART).", code="no_start", uid=label)
     zone = resolve_zone(default_zone, default_zone)
     if all_day:
         assert isinstance(start, date) and not isinstance(start, datetime)
@@ -557,7 +573,7 @@ def vevent_fields(vevent: Event, default_zone: str) -> dict[str, Any]:
         else:
             ends_at = starts_at
     if ends_at < starts_at:
-        raise ICalError(f"Event {uid or '(no UID)'} ends before it starts.")
+        raise ICalError(f"Event {label} ends before it starts.", code="ends_before", uid=label)
     status_text = (_text(vevent, "STATUS") or "").upper()
     status = STATUS_FROM_ICAL.get(status_text, "confirmed")
     title = clean_text(_text(vevent, "SUMMARY") or "", single_line=True)
@@ -687,7 +703,12 @@ def expand_series(
                 warnings.simplefilter("ignore")
                 occurrences = list(recurring_ical_events.of(calendar).between(first, first + horizon))
         except Exception as exc:  # the library raises its own errors on broken rules
-            raise ICalError(f"Repeating event {uid or '(no UID)'} cannot be read: {_reason(exc)}") from exc
+            raise ICalError(
+                f"Repeating event {uid or '(no UID)'} cannot be read: {_reason(exc)}",
+                code="bad_series",
+                uid=uid or "(no UID)",
+                reason=_reason(exc),
+            ) from exc
         if len(occurrences) > limit:
             cut.append(clean_text(master.get("SUMMARY", uid), single_line=True))
         for occurrence in occurrences[:limit]:

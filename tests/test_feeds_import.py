@@ -44,6 +44,13 @@ def engagement(make_user, make_engagement, login, client):
     return engagement
 
 
+def test_no_file_chosen(client, engagement):
+    answer = client.post(f"/engagements/{engagement.id}/import", data={}, content_type="multipart/form-data")
+    assert answer.status_code == 400
+    assert "Choose an .ics file" in answer.get_data(as_text=True)
+    assert meetings_of(engagement) == []
+
+
 def upload(client, engagement, data: bytes, name: str = "schedule.ics"):
     return client.post(
         f"/engagements/{engagement.id}/import",
@@ -108,21 +115,25 @@ def test_same_uid_in_another_engagement_is_imported_under_a_new_uid(client, enga
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "reason"),
     [
-        b"",
-        b"\x89PNG\r\n\x1a\n\x00\x00garbage",
-        b"Subject: hello\r\n\r\nnot a calendar",
-        OTHER_TOOL[: len(OTHER_TOOL) // 2],
-        OTHER_TOOL.replace(b"DTSTART:20270119T010000Z", b"DTSTART:tomorrow"),
+        (b"", "The file is empty."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00garbage", "not text"),
+        (b"Subject: hello\r\n\r\nnot a calendar", "not an iCalendar (.ics) file"),
+        (OTHER_TOOL[: len(OTHER_TOOL) // 2], "cut off before its end"),
+        (
+            OTHER_TOOL.replace(b"DTSTART:20270119T010000Z", b"DTSTART:tomorrow"),
+            "The event draft-2@other.example has a date that cannot be read.",
+        ),
     ],
     ids=["empty", "binary", "text", "truncated", "bad-date"],
 )
-def test_bad_files_get_a_clear_error_and_change_nothing(client, engagement, data):
+def test_bad_files_get_a_clear_error_and_change_nothing(client, engagement, data, reason):
     answer = upload(client, engagement, data)
     assert answer.status_code == 400
     html = answer.get_data(as_text=True)
-    assert "Nothing was imported" in html or "Choose an .ics file" in html
+    assert reason in html
+    assert "Nothing was imported" in html
     assert meetings_of(engagement) == []
     revision = engagement.revision
     db.session.refresh(engagement)

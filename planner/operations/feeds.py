@@ -162,7 +162,12 @@ def import_calendar(engagement: Engagement, data: bytes, *, now: datetime) -> Im
     """Create meetings from an .ics file; raises ical.ICalError (having changed nothing) on a bad file."""
     events = ical.parse_calendar(data)
     if len(events) > MAX_IMPORT_EVENTS:
-        raise ical.ICalError(f"The file has {len(events)} events; at most {MAX_IMPORT_EVENTS} are imported.")
+        raise ical.ICalError(
+            f"The file has {len(events)} events; at most {MAX_IMPORT_EVENTS} are imported.",
+            code="too_many",
+            count=len(events),
+            limit=MAX_IMPORT_EVENTS,
+        )
     own_uids = set(db.session.scalars(select(Meeting.uid).where(Meeting.engagement_id == engagement.id)))
     # Every event is read before anything is created, so a bad event leaves the engagement untouched.
     plan = ical.plan_import(events, existing_uids=own_uids, default_zone=engagement.timezone)

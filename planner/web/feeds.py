@@ -430,6 +430,33 @@ def export_ics(engagement_id: int):
     return _download(calendar.to_ical(), engagement.name)
 
 
+def import_error_text(error: ical.ICalError) -> str:
+    """Why a file could not be imported, in the reader's language."""
+    p = {key: str(value) for key, value in error.params.items()}
+    texts = {
+        "empty": lambda: _("The file is empty."),
+        "not_utf8": lambda: _("The file is not text, so it is not an iCalendar (.ics) file."),
+        "not_calendar": lambda: _("The file is not an iCalendar (.ics) file."),
+        "incomplete": lambda: _("The file is incomplete: it was cut off before its end."),
+        "unreadable": lambda: _(
+            "The file could not be read as iCalendar (%(reason)s).", reason=p.get("reason", "")
+        ),
+        "bad_date": lambda: _("The event %(uid)s has a date that cannot be read.", uid=p.get("uid", "")),
+        "no_start": lambda: _("The event %(uid)s has no start time.", uid=p.get("uid", "")),
+        "ends_before": lambda: _("The event %(uid)s ends before it starts.", uid=p.get("uid", "")),
+        "bad_series": lambda: _(
+            "The repeating event %(uid)s has a rule that cannot be read.", uid=p.get("uid", "")
+        ),
+        "too_many": lambda: _(
+            "The file has %(count)s events; at most %(limit)s can be imported at once.",
+            count=p.get("count", ""),
+            limit=p.get("limit", ""),
+        ),
+        "too_large": lambda: _("The file is larger than 1 MB."),
+    }
+    return texts[error.code]() if error.code in texts else str(error)
+
+
 @bp.route("/engagements/<int:engagement_id>/import", methods=["GET", "POST"])
 def import_file(engagement_id: int):
     """Create meetings from an .ics file; a bad file changes nothing and says why."""
@@ -440,11 +467,11 @@ def import_file(engagement_id: int):
         data = form.file.data.read(MAX_IMPORT_BYTES + 1)
         try:
             if len(data) > MAX_IMPORT_BYTES:
-                raise ical.ICalError("The file is larger than 1 MB.")
+                raise ical.ICalError("The file is larger than 1 MB.", code="too_large")
             result = import_calendar(engagement, data, now=g_now())
         except ical.ICalError as exc:
             db.session.rollback()
-            error = str(exc)
+            error = import_error_text(exc)
         else:
             db.session.commit()
             flash(
