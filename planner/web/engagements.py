@@ -32,7 +32,8 @@ def index():
         .order_by(Engagement.updated_at.desc())
     ).all()
     now = g_now()
-    upcoming = {}
+    upcoming: dict[int, Meeting] = {}
+    counts: dict[int, dict[str, int]] = {e.id: {"planned": 0, "vague": 0} for e in engagements}
     if engagements:
         rows = db.session.execute(
             select(Meeting.engagement_id, Meeting)
@@ -45,7 +46,11 @@ def index():
         ).all()
         for engagement_id, meeting in rows:
             upcoming.setdefault(engagement_id, meeting)
-    return render_template("engagements/index.html", engagements=engagements, upcoming=upcoming)
+            counts[engagement_id]["planned"] += 1
+            counts[engagement_id]["vague"] += int(meeting.purpose_missing or is_vague(meeting.purpose))
+    return render_template(
+        "engagements/index.html", engagements=engagements, upcoming=upcoming, counts=counts
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -79,8 +84,13 @@ def upcoming_meetings(engagement: Engagement, now, *, past_days: int = 7, limit:
     )
 
 
-def schedule_stats(engagement: Engagement, now) -> dict:
-    """Meetings still to come, not cancelled: how many, their minutes, and those with a vague purpose."""
+def start_of_today(engagement: Engagement, now: datetime) -> datetime:
+    """Midnight today in the engagement's zone: this morning's meeting is still on the schedule."""
+    return datetime.combine(now.astimezone(engagement.tz).date(), time(0), tzinfo=engagement.tz)
+
+
+def schedule_stats(engagement: Engagement, since: datetime) -> dict:
+    """Meetings from `since` on, not cancelled: how many, their minutes, and those with a vague purpose."""
     rows = db.session.execute(
         select(
             Meeting.id,
@@ -90,7 +100,9 @@ def schedule_stats(engagement: Engagement, now) -> dict:
             Meeting.starts_at,
             Meeting.ends_at,
         )
-        .where(Meeting.engagement_id == engagement.id, Meeting.ends_at >= now, Meeting.status != "cancelled")
+        .where(
+            Meeting.engagement_id == engagement.id, Meeting.starts_at >= since, Meeting.status != "cancelled"
+        )
         .order_by(Meeting.starts_at)
     ).all()
     return {
@@ -107,9 +119,9 @@ def show(engagement_id: int):
     show_all = request.args.get("all") == "1"
     query = select(Meeting).where(Meeting.engagement_id == engagement.id)
     if not show_all:
-        # From the start of today in the engagement's zone: this morning's meeting is still "on the schedule".
-        today = datetime.combine(now.astimezone(engagement.tz).date(), time(0), tzinfo=engagement.tz)
-        query = query.where(Meeting.starts_at >= today, Meeting.status != "cancelled")
+        query = query.where(
+            Meeting.starts_at >= start_of_today(engagement, now), Meeting.status != "cancelled"
+        )
     meetings = list(
         db.session.scalars(query.options(selectinload(Meeting.agenda)).order_by(Meeting.starts_at).limit(500))
     )
@@ -122,7 +134,7 @@ def show(engagement_id: int):
         meeting_count=total,
         hidden_count=0 if show_all else total - len(meetings),
         show_all=show_all,
-        stats=schedule_stats(engagement, now),
+        stats=schedule_stats(engagement, start_of_today(engagement, now)),
     )
 
 
