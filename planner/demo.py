@@ -158,8 +158,6 @@ def load_demo(*, now: datetime) -> DemoResult:
         now=now,
     )
     add_member(engagement, colleague, "member")
-    # Inserted now: bump_revision increments in SQL, which an unsaved row cannot do.
-    db.session.flush()
     contacts = {}
     for data in CONTACTS:
         values = {k: v for k, v in data.items() if k != "key"}

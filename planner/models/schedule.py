@@ -58,7 +58,12 @@ class Engagement(db.Model):
 
     def bump_revision(self, now: datetime) -> None:
         """Mark the schedule changed; the increment runs in SQL so concurrent writers never lose one."""
-        self.revision = Engagement.revision + 1
+        if self.id is None:
+            # Not inserted yet (an engagement and its meetings built in one transaction): no row to
+            # increment in SQL, and no other writer can see it.
+            self.revision = (self.revision or 1) + 1
+        else:
+            self.revision = Engagement.revision + 1
         self.updated_at = now
 
     def membership_of(self, user: User) -> Membership | None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from planner.extensions import db
 from planner.models import AgendaItem, Engagement, Meeting
@@ -77,19 +76,29 @@ KIND_ORDER = ("kickoff", "requirements", "design_review", "review", "acceptance"
 
 def plan_summary(engagement: Engagement, now: datetime) -> PlanSummary:
     """Meetings by kind (cancelled and internal ones left out) and the next one that is not routine."""
-    meetings = db.session.scalars(
+    shared = (
+        Meeting.engagement_id == engagement.id,
+        Meeting.status != "cancelled",
+        Meeting.internal.is_(False),
+    )
+    counts = dict(
+        db.session.execute(
+            select(Meeting.kind, func.count(Meeting.id)).where(*shared).group_by(Meeting.kind)
+        ).all()
+    )
+    first, last = db.session.execute(
+        select(func.min(Meeting.starts_at), func.max(Meeting.starts_at)).where(*shared)
+    ).one()
+    upcoming = db.session.scalars(
         select(Meeting)
-        .where(
-            Meeting.engagement_id == engagement.id, Meeting.status != "cancelled", Meeting.internal.is_(False)
-        )
+        .where(*shared, Meeting.starts_at >= now, Meeting.kind.not_in(("status", "call")))
         .order_by(Meeting.starts_at)
-    ).all()
-    counts = Counter(m.kind for m in meetings)
-    upcoming = [m for m in meetings if m.starts_at >= now and m.kind not in ("status", "call")]
+        .limit(1)
+    ).first()
     return PlanSummary(
-        counts=[(kind, counts[kind]) for kind in KIND_ORDER if counts[kind]],
-        total=len(meetings),
-        first=meetings[0].starts_at if meetings else None,
-        last=meetings[-1].starts_at if meetings else None,
-        next_milestone=upcoming[0] if upcoming else None,
+        counts=[(kind, counts[kind]) for kind in KIND_ORDER if counts.get(kind)],
+        total=sum(counts.values()),
+        first=first,
+        last=last,
+        next_milestone=upcoming,
     )
