@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -65,7 +66,10 @@ SLOT_SEARCH_DAYS = 14
 
 
 class RequestError(Exception):
-    """An operation on a request cannot be done in its current state; the message says why."""
+    """An operation on a request cannot be done in its current state; the message says why.
+
+    Messages are lazy translations, so that the page shows them in the reader's language.
+    """
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ def _contact_of(engagement: Engagement, contact_id: int | None) -> Contact | Non
         return None
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.engagement_id != engagement.id:
-        raise RequestError("That contact does not belong to this engagement.")
+        raise RequestError(_l("That contact does not belong to this engagement."))
     return contact
 
 
@@ -123,7 +127,7 @@ def receive_request(
 ) -> MeetingRequest:
     """Save a request exactly as given and commit it at once, before anything that can fail runs."""
     if received_via not in CHANNELS:
-        raise RequestError(f"Unknown channel: {received_via}")
+        raise RequestError(_l("Unknown channel: %(channel)s", channel=received_via))
     values = {k: data[k] for k in REQUEST_FIELDS if data.get(k) is not None}
     values["reasons"] = [r for r in dict.fromkeys(values.get("reasons") or []) if r in REASONS] or ["other"]
     if values.get("preferred_format") not in FORMATS:
@@ -356,7 +360,7 @@ def triage_request(req: MeetingRequest, *, now: datetime, actor: User | None = N
     the team with the error in its history.
     """
     if req.applied_at is not None:
-        raise RequestError("This request has already been applied; override is no longer possible.")
+        raise RequestError(_l("This request has already been applied; override is no longer possible."))
     engagement = req.engagement
     try:
         settings = triage_settings(engagement)
@@ -393,9 +397,9 @@ def override(
 ) -> None:
     """Replace the decision's outcome (and, for an agenda item, the meeting) before it is applied."""
     if req.applied_at is not None:
-        raise RequestError("This request has already been applied; override is no longer possible.")
+        raise RequestError(_l("This request has already been applied; override is no longer possible."))
     if outcome not in OUTCOMES:
-        raise RequestError(f"Unknown outcome: {outcome}")
+        raise RequestError(_l("Unknown outcome: %(outcome)s", outcome=outcome))
     engagement = req.engagement
     settings = triage_settings(engagement)
     previous = f"{req.outcome or '—'}" + (f" (#{req.meeting_id})" if req.outcome == "agenda_item" else "")
@@ -404,9 +408,9 @@ def override(
     if outcome == "agenda_item":
         meeting = db.session.get(Meeting, meeting_id) if meeting_id else None
         if meeting is None or meeting.engagement_id != engagement.id:
-            raise RequestError("Choose a meeting of this engagement for the agenda item.")
+            raise RequestError(_l("Choose a meeting of this engagement for the agenda item."))
         if meeting.is_cancelled or meeting.starts_at <= now:
-            raise RequestError("The meeting must be upcoming and not cancelled.")
+            raise RequestError(_l("The meeting must be upcoming and not cancelled."))
         req.meeting_id = meeting.id
         req.proposed_minutes = req.expected_minutes
         req.minutes_saved = max(0, settings.default_meeting_minutes - req.expected_minutes)
@@ -438,18 +442,18 @@ def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) ->
     Returns the meeting that received the item or was created (None for an email).
     """
     if req.applied_at is not None:
-        raise RequestError("This request has already been applied.")
+        raise RequestError(_l("This request has already been applied."))
     if req.outcome is None:
-        raise RequestError("This request has no decision yet; triage it or choose an outcome first.")
+        raise RequestError(_l("This request has no decision yet; triage it or choose an outcome first."))
     engagement = req.engagement
     language = engagement.language
     meeting: Meeting | None = None
     if req.outcome == "agenda_item":
         meeting = _meeting_of(req)
         if meeting is None or meeting.is_cancelled:
-            raise RequestError("The chosen meeting is gone or cancelled; choose another one.")
+            raise RequestError(_l("The chosen meeting is gone or cancelled; choose another one."))
         if meeting.starts_at <= now:
-            raise RequestError("The chosen meeting has already started; choose another one.")
+            raise RequestError(_l("The chosen meeting has already started; choose another one."))
         notes = "\n".join(part for part in (req.details, f"({req.who})" if req.who else "") if part)
         item = add_agenda_item(
             meeting, title=req.topic[:300], minutes=req.expected_minutes, notes=notes, now=now
@@ -461,9 +465,9 @@ def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) ->
         is_call = req.outcome == "call"
         starts_at = req.proposed_call_at if is_call else req.proposed_meeting_at
         if starts_at is None:
-            raise RequestError("No time is proposed; choose the outcome again to get one.")
+            raise RequestError(_l("No time is proposed; choose the outcome again to get one."))
         if starts_at <= now:
-            raise RequestError("The proposed time has passed; choose the outcome again to get a new one.")
+            raise RequestError(_l("The proposed time has passed; choose the outcome again to get a new one."))
         if is_call:
             title, purpose, desired = call_purpose(req.topic, tuple(req.reasons or ()), language)
         else:
