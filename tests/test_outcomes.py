@@ -141,3 +141,14 @@ def test_viewer_cannot_record_and_stranger_sees_nothing(client, login, team, mak
     assert client.post(f"/meetings/{meeting.id}/outcome", data={"reached": "yes"}).status_code == 404
     assert client.get(f"/meetings/{meeting.id}/brief").status_code == 404
     assert client.get(f"/meetings/{meeting.id}/carry-forward").status_code == 404
+
+
+def test_carry_forward_without_a_next_meeting_says_so(client, login, team, make_meeting):
+    meeting = make_meeting(team["engagement"], kind="acceptance", starts_at=utcnow() - timedelta(hours=2))
+    add_agenda_item(meeting, title="Sign-off", minutes=10, now=utcnow())
+    db.session.commit()
+    login(client, team["member"])
+    page = client.get(f"/meetings/{meeting.id}/carry-forward").get_data(as_text=True)
+    assert "There is no later meeting of the same kind" in page
+    response = client.post(f"/meetings/{meeting.id}/outcome", data={"reached": "yes"})
+    assert response.headers["Location"].endswith(f"/meetings/{meeting.id}#outcome")
