@@ -55,7 +55,9 @@ class MeetingRequest(db.Model):
     overridden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The meeting that takes the agenda item, or the call or meeting that applying created.
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
-    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"))
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True
+    )
     proposed_call_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     proposed_meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     proposed_minutes: Mapped[int] = mapped_column(Integer, default=0)
