@@ -537,6 +537,7 @@ def open_requests(engagement: Engagement, limit: int | None = None) -> list[Meet
     query = (
         select(MeetingRequest)
         .where(MeetingRequest.engagement_id == engagement.id, MeetingRequest.status.in_(OPEN_STATUSES))
+        .options(selectinload(MeetingRequest.contact))
         .order_by(MeetingRequest.submitted_at, MeetingRequest.id)
     )
     if limit:

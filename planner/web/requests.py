@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from planner.extensions import db, limiter
 from planner.forms.requests import (
@@ -137,6 +138,7 @@ def index(engagement_id: int):
     recent = db.session.scalars(
         select(MeetingRequest)
         .where(MeetingRequest.engagement_id == engagement.id, MeetingRequest.status == "replied")
+        .options(selectinload(MeetingRequest.contact))
         .order_by(MeetingRequest.replied_at.desc())
         .limit(30)
     ).all()
@@ -372,6 +374,7 @@ def _engagement_panel(engagement, now) -> dict:
     applied = db.session.scalars(
         select(MeetingRequest)
         .where(MeetingRequest.engagement_id == engagement.id, MeetingRequest.applied_at.is_not(None))
+        .options(selectinload(MeetingRequest.meeting))
         .order_by(MeetingRequest.applied_at.desc())
         .limit(3)
     ).all()
