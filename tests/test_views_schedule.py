@@ -285,6 +285,7 @@ def test_plan_a_similar_meeting_a_week_later_across_dst(
     assert "Approve the checkout wireframes" in html and "Signed-off wireframes" in html
     assert '<option selected value="design_review">' in html
     assert "Planned like" in html
+    assert "Someone else saved" not in html and "Save again" not in html
     # A meeting of another engagement is not a template here.
     other = make_engagement(owner=user)
     foreign = make_meeting(other, title="Elsewhere")
