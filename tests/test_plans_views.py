@@ -235,3 +235,41 @@ def test_change_settings_keeps_what_was_chosen(owner_client):
     page = client.get(link).get_data(as_text=True)
     assert 'value="web_production" checked' in page
     assert '<option selected value="3">' in page or 'value="3" selected' in page
+
+
+def test_tampered_confirmations_get_a_clear_answer_and_change_nothing(owner_client):
+    client, engagement = owner_client
+    url = f"/engagements/{engagement.id}/plan/confirm"
+    one_row = {
+        "playbook": "system_integration",
+        "rows-0-include": "y",
+        "rows-0-phase": "kickoff",
+        "rows-0-kind": "kickoff",
+        "rows-0-title": "Kickoff",
+        "rows-0-day": "2026-12-01",
+        "rows-0-start": "10:00",
+        "rows-0-minutes": "60",
+        "rows-0-purpose": "Agree scope, team and milestones",
+    }
+    many = {
+        f"rows-{n}-{k.split('-')[2]}": v for n in range(400) for k, v in one_row.items() if k != "playbook"
+    }
+    cases = [
+        {},
+        {"playbook": "system_integration"},
+        one_row | {"rows-0-minutes": "abc"},
+        one_row | {"rows-0-day": "yesterday"},
+        {k: v for k, v in one_row.items() if k != "rows-0-include"}
+        | {"rows-x-title": "odd", "rows-99999999999999999999-title": "huge"},
+        one_row | {"rows-0-phase": "no_such_phase", "rows-0-title": ""},
+        {"playbook": "system_integration"} | many,
+    ]
+    for data in cases:
+        response = client.post(url, data=data)
+        assert response.status_code in (302, 400), data
+    assert meeting_count() == 0
+    # A row naming a phase the playbook lacks is still created, just without a default agenda.
+    response = client.post(url, data=one_row | {"rows-0-phase": "no_such_phase"})
+    assert response.status_code == 302
+    meeting = db.session.scalars(select(Meeting)).one()
+    assert meeting.title == "Kickoff" and meeting.agenda == []
