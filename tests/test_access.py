@@ -93,6 +93,21 @@ def test_a_stranger_finds_nothing_of_an_engagement(app, client, crew, ids, login
     assert checked > 15
 
 
+def test_a_stranger_cannot_change_anything(app, client, crew, ids, login):
+    login(client, crew.stranger)
+    before = snapshot()
+    for rule, method in rules(app, WRITE_METHODS, with_ids=True):
+        if rule_is_public(app, rule):
+            continue
+        url = fill(rule.rule, ids)
+        if is_api(rule):
+            response = client.open(url, method=method, json={}, headers=crew.headers["stranger"])
+        else:
+            response = client.open(url, method=method, data={})
+        assert response.status_code == 404, f"{method} {rule.rule} answered {response.status_code}"
+    assert snapshot() == before
+
+
 def test_a_viewer_cannot_change_anything(app, client, crew, ids, login):
     login(client, crew.viewer)
     before = snapshot()

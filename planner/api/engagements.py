@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from planner.api import api
 from planner.api.common import api_engagement, api_user, form_from_json, iso, json_body
@@ -61,7 +62,7 @@ def engagement_json(engagement: Engagement) -> dict:
         "settings": {key: getattr(engagement, key) for key in SETTINGS},
         "created_at": iso(engagement.created_at),
         "updated_at": iso(engagement.updated_at),
-        "url": f"{base_url()}/engagements/{engagement.id}",
+        "url": base_url() + url_for("engagements.show", engagement_id=engagement.id),
     }
 
 
@@ -96,6 +97,7 @@ def list_engagements():
         select(Engagement)
         .join(Membership)
         .where(Membership.user_id == api_user().id)
+        .options(selectinload(Engagement.members))
         .order_by(Engagement.created_at, Engagement.id)
     ).all()
     return jsonify([engagement_json(e) for e in rows])

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import g, jsonify, request
+from flask import g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -96,7 +96,7 @@ def meeting_json(meeting: Meeting) -> dict:
         "created_at": iso(meeting.created_at),
         "updated_at": iso(meeting.updated_at),
         "cancelled_at": iso(meeting.cancelled_at),
-        "url": f"{base_url()}/meetings/{meeting.id}",
+        "url": base_url() + url_for("meetings.show", meeting_id=meeting.id),
     }
 
 
