@@ -107,15 +107,19 @@ def test_pages_need_the_right_role_and_bad_input_keeps_what_was_typed(client, lo
 def test_from_a_request_and_a_revised_estimate_note_in_english(client, login, team):
     engagement, owner = team["engagement"], team["owner"]
     from planner.operations.contacts import create_contact
+    from planner.operations.requests import receive_request
 
     hans = create_contact(
         engagement, {"name": "Hans Weber", "language": "en", "email": "hans@example.de"}, now=utcnow()
     )
     db.session.commit()
+    asked = receive_request(
+        engagement, {"topic": "Phase 2 cost", "contact_id": hans.id}, received_via="email", now=utcnow()
+    )
     login(client, owner)
     due = (utcnow() + timedelta(days=20)).astimezone(engagement.tz).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
-        f"/engagements/{engagement.id}/commitments/new?request_id=17",
+        f"/engagements/{engagement.id}/commitments/new?request_id={asked.id}",
         data={
             "title": "Phase 2 estimate",
             "owed_by": "us",
@@ -129,7 +133,7 @@ def test_from_a_request_and_a_revised_estimate_note_in_english(client, login, te
     )
     assert response.status_code == 302
     c = db.session.scalar(db.select(Commitment).where(Commitment.title == "Phase 2 estimate"))
-    assert c.request_id == 17 and c.current_status(utcnow()) == "at_risk"
+    assert c.request_id == asked.id and c.current_status(utcnow()) == "at_risk"
     note = client.get(f"/commitments/{c.id}/note").get_data(as_text=True)
     assert "Revised estimate for &#34;Phase 2 estimate&#34;: 52 h instead of 40 h" in note
     assert "Dear Hans Weber," in note and "Why: The interface count doubled." in note

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from planner.models import utcnow
+from planner.operations.requests import receive_request
 
 
 def test_create_list_get_and_close(client, api_headers, team, make_meeting):
     engagement, owner, contact = team["engagement"], team["owner"], team["contact"]
     meeting = make_meeting(engagement)
+    asked = receive_request(
+        engagement, {"topic": "Phase 2 cost", "contact_id": contact.id}, received_via="phone", now=utcnow()
+    )
     headers = api_headers(owner)
     due = (utcnow() + timedelta(days=20)).astimezone(engagement.tz).replace(second=0, microsecond=0)
     response = client.post(
@@ -21,7 +25,7 @@ def test_create_list_get_and_close(client, api_headers, team, make_meeting):
             "contact_id": contact.id,
             "due_at": due.strftime("%Y-%m-%dT%H:%M"),
             "meeting_id": meeting.id,
-            "request_id": 42,
+            "request_id": asked.id,
             "promised_amount": 40,
         },
         headers=headers,
@@ -31,7 +35,7 @@ def test_create_list_get_and_close(client, api_headers, team, make_meeting):
     assert body["status"] == "open"
     assert body["owner_email"] == "member@example.com"
     assert body["due_at"] == due.isoformat()  # naive input is read in the engagement's zone
-    assert (body["meeting_id"], body["request_id"], body["promised_amount"]) == (meeting.id, 42, 40.0)
+    assert (body["meeting_id"], body["request_id"], body["promised_amount"]) == (meeting.id, asked.id, 40.0)
     cid = body["id"]
 
     listed = client.get(f"/api/v1/engagements/{engagement.id}/commitments", headers=headers).json
@@ -83,6 +87,7 @@ def test_errors_name_fields_and_change_nothing(client, api_headers, team):
             "due_at": "next tuesday",
             "meeting_id": 9999,
             "promised_amount": -1,
+            "request_id": 9999,
         },
         headers=headers,
     )
@@ -95,6 +100,7 @@ def test_errors_name_fields_and_change_nothing(client, api_headers, team):
         "due_at",
         "meeting_id",
         "promised_amount",
+        "request_id",
     }
     assert client.get(url, headers=headers).json["commitments"] == []
     assert (

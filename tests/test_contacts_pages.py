@@ -130,6 +130,18 @@ def test_quiet_contacts_listed_and_cleared_by_a_touch(client, login, team, make_
     assert [s.contact.name for s in quiet_contacts(engagement, now=later)] == ["佐藤 由美"]
 
 
+def test_a_request_from_the_contact_counts_as_touch(team):
+    from planner.operations.requests import receive_request
+
+    engagement, contact = team["engagement"], team["contact"]
+    now = utcnow()
+    assert [s.contact.name for s in quiet_contacts(engagement, now=now)] == ["佐藤 由美"]
+    receive_request(
+        engagement, {"topic": "仕様の確認", "contact_id": contact.id}, received_via="phone", now=now
+    )
+    assert quiet_contacts(engagement, now=now + timedelta(minutes=1)) == []
+
+
 def test_client_told_counts_as_touch(team):
     from planner.operations.commitments import create_commitment, record_client_told
 

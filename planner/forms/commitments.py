@@ -195,6 +195,16 @@ class ApiCommitmentForm(FlaskForm, _Amounts):
         ):
             raise ValidationError("No meeting of this engagement has this id.")
 
+    def validate_request_id(self, field):
+        from planner.operations.commitments import request_in_engagement
+
+        if (
+            field.data is not None
+            and self.engagement
+            and not request_in_engagement(self.engagement, field.data)
+        ):
+            raise ValidationError("No request of this engagement has this id.")
+
     def values(self) -> dict:
         return {
             "title": self.title.data.strip(),

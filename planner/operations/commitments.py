@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, datetime
 from typing import Any
 
@@ -49,6 +50,16 @@ def _event(commitment: Commitment, kind: str, before: dict | None, after: dict |
             kind=kind, before=before, after=after, actor_id=actor.id if actor else None, created_at=now
         )
     )
+
+
+def request_in_engagement(engagement: Engagement, request_id: int) -> bool:
+    """True when the request exists in this engagement (the triage feature owns that table)."""
+    try:
+        model = importlib.import_module("planner.models.requests").MeetingRequest
+    except (ImportError, AttributeError):
+        return False
+    found = db.session.get(model, request_id)
+    return found is not None and found.engagement_id == engagement.id
 
 
 def create_commitment(engagement: Engagement, data: dict, *, actor: User | None, now: datetime) -> Commitment:

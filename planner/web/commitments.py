@@ -36,6 +36,7 @@ from planner.operations.commitments import (
     outcome_share,
     record_client_told,
     record_outcome,
+    request_in_engagement,
     set_status,
     update_commitment,
 )
@@ -91,7 +92,10 @@ def new(engagement_id: int):
             form.meeting_id.data = meeting_id
     if form.validate_on_submit():
         data = form.values()
-        data["request_id"] = request.args.get("request_id", type=int)
+        request_id = request.args.get("request_id", type=int)
+        data["request_id"] = (
+            request_id if request_id and request_in_engagement(engagement, request_id) else None
+        )
         commitment = create_commitment(engagement, data, actor=current_user, now=g_now())
         db.session.commit()
         flash(_("Commitment recorded."), "success")
