@@ -378,3 +378,42 @@ def test_garbage_to_every_form_never_gives_500(client, team, make_meeting, login
     ):
         assert client.get(url).status_code < 500, url
     assert fresh(Meeting, meeting.id).title == "Requirements workshop"
+
+
+def test_members_page_add_refuse_and_keep_an_owner(client, team, make_user, login):
+    from planner.models import Membership
+
+    e = team.engagement
+    newcomer = make_user(email="newcomer@example.com")
+    login(client, team.owner)
+    html = client.get(f"/engagements/{e.id}/members").get_data(as_text=True)
+    assert team.viewer.email in html and "Add a member" in html
+    response = client.post(
+        f"/engagements/{e.id}/members", data={"email": "nobody@example.com", "role": "member"}
+    )
+    assert response.status_code == 400 and "No user with this email" in response.get_data(as_text=True)
+    response = client.post(
+        f"/engagements/{e.id}/members", data={"email": "newcomer@example.com", "role": "boss"}
+    )
+    assert response.status_code == 400
+    assert (
+        client.post(
+            f"/engagements/{e.id}/members", data={"email": newcomer.email, "role": "viewer"}
+        ).status_code
+        == 302
+    )
+    roles = {
+        m.user_id: m.role
+        for m in db.session.scalars(select(Membership).where(Membership.engagement_id == e.id))
+    }
+    assert roles[newcomer.id] == "viewer" and len(roles) == 4
+    owner_row = next(m for m in fresh(Engagement, e.id).members if m.user_id == team.owner.id)
+    response = client.post(f"/engagements/{e.id}/members/{owner_row.id}/remove", follow_redirects=True)
+    assert "An engagement keeps at least one owner." in response.get_data(as_text=True)
+    client.post("/logout")
+    login(client, team.member)
+    assert "Add a member" not in client.get(f"/engagements/{e.id}/members").get_data(as_text=True)
+    response = client.post(f"/engagements/{e.id}/members", data={"email": newcomer.email, "role": "owner"})
+    assert response.status_code == 403
+    assert client.post(f"/engagements/{e.id}/members/{owner_row.id}/remove").status_code == 403
+    assert len(fresh(Engagement, e.id).members) == 4
