@@ -31,13 +31,24 @@ class Scene:
     feed: object
 
 
+@pytest.fixture(scope="session")
+def owner_password_hash() -> str:
+    from conftest import PASSWORD
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD)
+
+
 @pytest.fixture
-def scene(app, make_user, make_engagement, make_meeting) -> Scene:
+def scene(app, owner_password_hash, make_engagement, make_meeting) -> Scene:
     """A Tokyo engagement with a design review in three working days (45 free minutes) and a client link."""
+    from planner.models import User
     from planner.operations.contacts import create_contact
     from planner.operations.feeds import create_feed
 
-    owner = make_user(email="sato@example.com", name="佐藤")
+    # The password hash is computed once per session: hashing is deliberately slow.
+    owner = User(email="sato@example.com", name="佐藤", password_hash=owner_password_hash)
+    db.session.add(owner)
     engagement = make_engagement(owner=owner, language="ja", country="JP")
     review = make_meeting(
         engagement,
