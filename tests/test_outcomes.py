@@ -152,3 +152,22 @@ def test_carry_forward_without_a_next_meeting_says_so(client, login, team, make_
     assert "There is no later meeting of the same kind" in page
     response = client.post(f"/meetings/{meeting.id}/outcome", data={"reached": "yes"})
     assert response.headers["Location"].endswith(f"/meetings/{meeting.id}#outcome")
+
+
+def test_correcting_an_outcome_keeps_the_earlier_version(client, login, team, make_meeting):
+    meeting = make_meeting(team["engagement"], starts_at=utcnow() - timedelta(hours=2))
+    login(client, team["member"])
+    client.post(
+        f"/meetings/{meeting.id}/outcome",
+        data={"reached": "no", "why": "決裁者が欠席", "decisions": "再設定"},
+    )
+    client.post(
+        f"/meetings/{meeting.id}/outcome", data={"reached": "partly", "why": "Half the screens agreed"}
+    )
+    db.session.expire_all()
+    outcome = db.session.get(MeetingOutcome, meeting.id)
+    assert (outcome.reached, outcome.why, outcome.decisions) == ("partly", "Half the screens agreed", "")
+    assert [(v["reached"], v["why"], v["decisions"]) for v in outcome.previous] == [
+        ("no", "決裁者が欠席", "再設定")
+    ]
+    assert "決裁者が欠席" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)

@@ -91,6 +91,7 @@ def upgrade():
     sa.Column('decisions', sa.Text(), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', planner.models.base.UTCDateTime(), nullable=False),
+    sa.Column('previous', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_meeting_outcomes_meeting_id_meetings'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_meeting_outcomes_recorded_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('meeting_id', name=op.f('pk_meeting_outcomes'))

@@ -130,6 +130,8 @@ class MeetingOutcome(db.Model):
     decisions: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Earlier versions, oldest first, so that correcting an outcome never loses what was written.
+    previous: Mapped[list | None] = mapped_column(JSON)
 
     meeting: Mapped[Meeting] = relationship()
     recorded_by: Mapped[User | None] = relationship()

@@ -184,6 +184,16 @@ def record_outcome(
     if outcome is None:
         outcome = MeetingOutcome(meeting_id=meeting.id)
         db.session.add(outcome)
+    elif (outcome.reached, outcome.why, outcome.decisions) != (reached, why, decisions):
+        earlier = {
+            "reached": outcome.reached,
+            "why": outcome.why,
+            "decisions": outcome.decisions,
+            "recorded_by_id": outcome.recorded_by_id,
+            "recorded_at": _plain(outcome.recorded_at),
+        }
+        # A new list, so that SQLAlchemy sees the JSON column change.
+        outcome.previous = [*(outcome.previous or []), earlier]
     outcome.reached, outcome.why, outcome.decisions = reached, why, decisions
     outcome.recorded_by_id = actor.id if actor else None
     outcome.recorded_at = now
