@@ -344,3 +344,11 @@ def test_a_stale_proposal_is_not_applied(client, scene, login):
     assert "The proposed time has passed" in page
     [req] = _requests()
     assert req.applied_at is None and db.session.scalar(select(func.count(Meeting.id))) == meetings_before
+
+
+def test_history_names_channels_and_outcomes_in_words(client, scene, login):
+    req = _submit_and_login(client, scene, login)
+    client.post(f"/requests/{req.id}/override", data={"outcome": "call", "meeting_id": "0"})
+    history = client.get(f"/requests/{req.id}").get_data(as_text=True).split('id="history"')[1]
+    assert "via the client page" in history
+    assert "R3 → Agenda item" in history and "Agenda item (#" in history and "→ Call" in history

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -71,6 +72,27 @@ EVENT_LABELS = {
     "replied": _l("Replied"),
     "error": _l("Error"),
 }
+
+
+OUTCOME_CODES = re.compile(r"\b(?:agenda_item|call|email|meeting)\b")
+CHANNEL_LABELS = {
+    "client_page": _l("the client page"),
+    "phone": _l("phone"),
+    "email": _l("mail"),
+    "chat": _l("chat"),
+    "in_person": _l("in person"),
+    "api": _l("the API"),
+}
+
+
+def history_text(event, req: MeetingRequest) -> str:
+    """An event's detail in the reader's language where it is made of codes (channels, rules, outcomes)."""
+    if event.kind == "received":
+        return _("via %(channel)s", channel=CHANNEL_LABELS.get(req.received_via, req.received_via))
+    if event.kind in ("triaged", "overridden"):
+        # One pass, so that a label never gets replaced again.
+        return OUTCOME_CODES.sub(lambda found: str(OUTCOME_LABELS[found.group(0)]), event.detail)
+    return event.detail
 
 
 def request_for(request_id: int, role: str = "viewer") -> MeetingRequest:
@@ -201,6 +223,8 @@ def _show(req: MeetingRequest, *, override_form=None, reply_form=None, status: i
         event_labels=EVENT_LABELS,
         reason_labels=dict(REASON_CHOICES),
         format_labels=dict(FORMAT_CHOICES),
+        history_text=history_text,
+        channel_labels=CHANNEL_LABELS,
     ), status
 
 
