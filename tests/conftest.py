@@ -11,6 +11,8 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from planner import create_app
@@ -129,6 +131,21 @@ def database(request, tmp_path, sqlite_template) -> dict:
     return {"SQLALCHEMY_DATABASE_URI": info["url"], "SQLALCHEMY_ENGINE_OPTIONS": info["options"]}
 
 
+class FreshGlobalsClient(FlaskClient):
+    """Each request starts with an empty `g`, as in production.
+
+    The `app` fixture keeps one application context open for the whole test, and Flask reuses it for every
+    request, so `g` (the logged-in user, the locale, the request's `now`) would leak from one request into
+    the next.
+    """
+
+    def open(self, *args, **kwargs):
+        ctx = _cv_app.get(None)
+        if ctx is not None and ctx.app is self.application:
+            ctx.g = self.application.app_ctx_globals_class()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(database, tmp_path):
     """Build an app on this test's database, with extra configuration."""
@@ -148,6 +165,7 @@ def make_app(database, tmp_path):
             | config
         )
         app = create_app(settings)
+        app.test_client_class = FreshGlobalsClient
         apps.append(app)
         return app
 
