@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -187,6 +188,18 @@ def cookie_header(session: requests.Session) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
+def settle(url: str, timeout: float = 20) -> None:
+    """Wait until the server has drained what wrk left queued, so the next run starts on idle workers."""
+    base = "/".join(url.split("/")[:3])
+    deadline = time.monotonic() + timeout
+    quick = 0
+    while quick < 4 and time.monotonic() < deadline:
+        started = time.monotonic()
+        with contextlib.suppress(requests.RequestException):
+            requests.get(base + "/ping", timeout=timeout, headers={"Connection": "close"})
+        quick = quick + 1 if time.monotonic() - started < 0.05 else 0
+
+
 @dataclass
 class WrkResult:
     requests_per_second: float
@@ -242,6 +255,7 @@ def wrk(
     finally:
         if script:
             os.unlink(script.name)
+    settle(url)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
