@@ -125,16 +125,16 @@ class MeetingInfo:
     agenda_minutes: int = 0
     agenda_titles: tuple[str, ...] = ()
     cancelled: bool = False
+    # Computed once here: slot finding compares every meeting's end many times per decision.
+    ends_at: datetime = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ends_at", self.starts_at + timedelta(minutes=self.duration_minutes))
 
     @property
     def free_minutes(self) -> int:
         """Minutes of the meeting not yet taken by its agenda."""
         return self.duration_minutes - self.agenda_minutes
-
-    @property
-    def ends_at(self) -> datetime:
-        """When the meeting ends."""
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
 
 
 @dataclass(frozen=True)
@@ -241,6 +241,16 @@ def _round_up(moment: datetime, minutes: int, tz: ZoneInfo) -> datetime:
     return (base + timedelta(minutes=extra)).astimezone(UTC)
 
 
+def _clash(busy: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> datetime | None:
+    """The end of the first busy interval overlapping [start, end); `busy` is sorted by start."""
+    for begin, finish in busy:
+        if begin >= end:
+            return None
+        if finish > start:
+            return finish
+    return None
+
+
 def propose_slot(
     minutes: int,
     meetings: Sequence[MeetingInfo],
@@ -274,7 +284,7 @@ def propose_slot(
             if first_open is None and slot + length <= closes:
                 first_open = slot
             while slot + length <= closes:
-                clash = next((end for begin, end in busy if begin < slot + length and end > slot), None)
+                clash = _clash(busy, slot, slot + length)
                 if clash is None:
                     return slot
                 slot = _round_up(clash, 30, tz)
