@@ -330,6 +330,14 @@ def meeting_to_vevent(
         event["X-PLANNER-OUTCOME"] = vText(clean_text(meeting.desired_outcome))
     if meeting.kind in MEETING_KINDS:
         event["X-PLANNER-KIND"] = _CONSTANTS[meeting.kind]
+    items = sorted(meeting.agenda, key=lambda item: item.position)
+    if items:
+        # The agenda item by item, so that an export imported elsewhere keeps it (the description is prose).
+        agenda = [
+            vText(clean_text(item.title, single_line=True), params={"X-MINUTES": str(int(item.minutes or 0))})
+            for item in items
+        ]
+        event["X-PLANNER-AGENDA"] = agenda if len(agenda) > 1 else agenda[0]
     organizer_address = _address(organizer, for_caldav=for_caldav, organizer=True)
     if organizer_address is not None:
         event["ORGANIZER"] = organizer_address
@@ -535,6 +543,25 @@ def _moment(event: Event, name: str, default_zone: str) -> tuple[datetime | date
     raise ICalError(f"{name} is not a date or time.", code="bad_date", reason=f"{name} is not a date or time")
 
 
+def _agenda(vevent: Event) -> list[dict[str, Any]]:
+    values = vevent.get("X-PLANNER-AGENDA")
+    if values is None:
+        return []
+    items = []
+    for value in values if isinstance(values, list) else [values]:
+        raw = value.to_ical().decode("utf-8") if hasattr(value, "to_ical") else str(value)
+        title = clean_text(_TEXT_ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), raw))
+        minutes = str(getattr(value, "params", {}).get("X-MINUTES", ""))
+        if title.strip():
+            items.append(
+                {
+                    "title": " ".join(title.split())[:300],
+                    "minutes": min(int(minutes), 600) if minutes.isdigit() else 10,
+                }
+            )
+    return items
+
+
 def vevent_fields(vevent: Event, default_zone: str) -> dict[str, Any]:
     """The planner's fields of a VEVENT (times aware UTC); raises ICalError when it has no usable start."""
     uid = _text(vevent, "UID")
@@ -596,6 +623,7 @@ def vevent_fields(vevent: Event, default_zone: str) -> dict[str, Any]:
         conference = conference[0]
     url = vevent.get("URL")
     return {
+        "agenda": _agenda(vevent),
         "uid": uid,
         "title": title,
         "purpose": _text(vevent, "X-PLANNER-PURPOSE"),

@@ -147,3 +147,25 @@ def test_a_weekly_series_becomes_meetings(client, engagement):
     assert [m.starts_at.day for m in reviews] == [19, 26, 2]
     assert all(m.purpose == "Approve the screen designs" for m in reviews)
     assert len({m.uid for m in reviews}) == 3
+
+
+def test_export_then_import_round_trips_the_schedule(client, engagement, make_engagement, make_meeting):
+    from planner.models import utcnow
+    from planner.operations.schedule import add_agenda_item
+
+    source = make_engagement(owner=engagement.members[0].user, name="Template", timezone="Europe/Berlin")
+    kickoff = make_meeting(
+        source, title="Kickoff", kind="kickoff", desired_outcome="Agreed plan", status="tentative"
+    )
+    add_agenda_item(kickoff, title="Introductions, roles; rules", minutes=15, now=utcnow())
+    add_agenda_item(kickoff, title="日本語の議題", minutes=30, now=utcnow())
+    db.session.commit()
+    exported = client.get(f"/engagements/{source.id}/export.ics").data
+    assert upload(client, engagement, exported).status_code == 302
+    (copy,) = meetings_of(engagement)
+    assert copy.uid != kickoff.uid  # UIDs are global: the copy gets its own
+    for name in ("title", "purpose", "desired_outcome", "kind", "starts_at", "ends_at", "status"):
+        assert getattr(copy, name) == getattr(kickoff, name), name
+    assert copy.purpose_missing is False
+    agenda = [(i.title, i.minutes) for i in copy.agenda]
+    assert agenda == [("Introductions, roles; rules", 15), ("日本語の議題", 30)]

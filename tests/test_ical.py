@@ -225,6 +225,11 @@ def test_round_trip_through_icalendar_and_vobject() -> None:
     assert fields["sequence"] == 3
     assert fields["last_modified"] == datetime(2026, 9, 2, 7, 15, tzinfo=UTC)
     assert fields["all_day"] is False
+    assert fields["agenda"] == [
+        {"title": "Introductions", "minutes": 15},
+        {"title": "Plan", "minutes": 45},
+        {"title": "Next steps", "minutes": 10},
+    ]
     assert ical.vevent_fields(events[1], "UTC")["status"] == "tentative"
     assert ical.vevent_fields(events[1], "UTC")["kind"] == "design_review"
 

@@ -10,7 +10,7 @@ from sqlalchemy import Row, bindparam, select, update
 
 from planner import ical
 from planner.extensions import db
-from planner.models import Contact, Engagement, Meeting, User
+from planner.models import AgendaItem, Contact, Engagement, Meeting, User
 from planner.models.feeds import FEED_AUDIENCES, FeedLink
 from planner.operations.schedule import create_meeting
 from planner.tokens import new_token, token_hash
@@ -176,9 +176,14 @@ def import_calendar(engagement: Engagement, data: bytes, *, now: datetime) -> Im
     placeholder = PURPOSE_PLACEHOLDER.get(engagement.language, PURPOSE_PLACEHOLDER["en"])
     result = ImportResult(skipped=list(plan.skipped))
     for fields in plan.create:
-        result.created.append(
-            create_meeting(engagement, _meeting_data(fields, placeholder, fields["uid"] in taken), now=now)
+        meeting = create_meeting(
+            engagement, _meeting_data(fields, placeholder, fields["uid"] in taken), now=now
         )
+        for position, item in enumerate(fields["agenda"], start=1):
+            meeting.agenda.append(
+                AgendaItem(title=item["title"], minutes=item["minutes"], position=position, created_at=now)
+            )
+        result.created.append(meeting)
     return result
 
 
