@@ -36,5 +36,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# SOAK_SECONDS=600 at most; the default is 3 minutes.
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --seconds $(or $(SOAK_SECONDS),180)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -119,7 +119,10 @@ def _soak(data: dict) -> list[str]:
         "",
         f"- Requests: {data['requests']:,} ({data['rps']:.0f} req/s), 5xx: {data['status_5xx']}, "
         f"other failures: {data['failures']}.",
-        f"- Error lines in the logs: {data['error_lines']}.",
+        f"- Reads by status class: {data.get('reads')}; writes: {data.get('writes')}; "
+        f"calendar syncs completed by the worker: {data.get('syncs_completed', 0)}.",
+        f"- Error lines in the logs: {data['error_lines']}. "
+        f"Load average at the end: {data.get('load_average')}.",
         "- Worker memory after warm-up (RSS, MiB, first → last sample, "
         f"max growth {data['max_rss_growth_pct']}%, "
         f"limit 10%): "
