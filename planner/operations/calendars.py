@@ -601,6 +601,11 @@ class _Run:
         from planner.sync import first_vevent
 
         parsed = vevent_fields(first_vevent(remote.ics), self.zone)
+        if parsed["recurring"]:
+            # One meeting cannot stand for a series; say so instead of importing its first date.
+            self.result.skipped_items += 1
+            self.result.notes.append(f"repeating event not imported: {parsed['title'] or remote.href}")
+            return
         uid = remote.fields["uid"]
         taken = db.session.scalar(select(Meeting.id).where(Meeting.uid == uid))
         data = {
@@ -680,7 +685,6 @@ def run_sync(
         raise
     finally:
         session.expire_on_commit = expire
-        session.info.pop("calendar_sync", None)
         run.result.requests = backend.counter.total - start_requests
         if own_backend:
             backend.close()
@@ -692,6 +696,8 @@ def run_sync(
                 db.session.commit()
             except StaleDataError:
                 db.session.rollback()
+        # Only now: what the sync itself changed must not schedule another sync.
+        session.info.pop("calendar_sync", None)
         release_lease(link_id, owner)
     return run.result
 
