@@ -43,7 +43,12 @@ def _bench(data: dict) -> list[str]:
             f"≥ {figure['target']} | {figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} | "
             f"{_verdict(figure['met'])}{failed} |"
         )
-    lines += ["", f"Server error lines logged during the run: {setup.get('server_errors_logged', 0)}.", ""]
+    lines += [
+        "",
+        f"Server error lines logged during the run: {setup.get('server_errors_logged', 0)}. "
+        f"Load average at the end: {data.get('load_average')} (the machine is shared).",
+        "",
+    ]
     lines += _modules(data)
     return lines
 
@@ -75,11 +80,27 @@ def _modules(data: dict) -> list[str]:
         if "not_measured" in caldav:
             lines.append(f"| CalDAV sync | not measured: {caldav['not_measured']} | see issue 4 | — |")
         else:
-            for key, value in caldav.items():
-                lines.append(
-                    f"| CalDAV sync | {key}: {json.dumps(value, ensure_ascii=False)} | see issue 4 | — |"
-                )
+            lines += _caldav(caldav)
     return lines + [""]
+
+
+def _caldav(c: dict) -> list[str]:
+    if "meetings" not in c:
+        return [f"| CalDAV sync | {json.dumps(c, ensure_ascii=False)} | see issue 4 | — |"]
+    n, k = c["meetings"], c["k"]
+    return [
+        f"| CalDAV sync, nothing changed ({n} meetings) | {c['no_change_requests']} requests | ≤ 2 | "
+        f"{_verdict(c['no_change_met'])} |",
+        f"| CalDAV sync after changing {k} of {n} | {c['k_changed_requests']} requests | ≤ {k + 3} | "
+        f"{_verdict(c['k_changed_met'])} |",
+        f"| CalDAV pull of {k} remote changes | {c['pull_requests']} requests {c['pull_by_method']} | "
+        f"1 sync REPORT + 1 multiget | {_verdict(c['pull_met'])} |",
+        f"| CalDAV first push of {n} meetings | {c['first_push_puts']} PUTs, "
+        f"{c['first_push_requests']} requests, "
+        f"{c['first_push_seconds']:.1f} s vs bare PUT loop {c['bare_put_loop_seconds']:.1f} s = "
+        f"{c['first_push_ratio']:.2f}× | ≤ {c['first_push_ratio_target']}× | "
+        f"{_verdict(c['first_push_met'])} |",
+    ]
 
 
 def _scale(data: dict) -> list[str]:
