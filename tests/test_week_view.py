@@ -199,6 +199,7 @@ def test_viewer_sees_the_week_without_edit_controls(client, make_user, make_enga
     html = client.get(f"/engagements/{engagement.id}/week").get_data(as_text=True)
     assert "New meeting" not in html
     assert 'class="active">Week</a>' in html.replace("\n", "")
+    assert "week-add" not in html
 
 
 def count_queries(engine):
@@ -241,3 +242,18 @@ def test_queries_do_not_grow_with_the_meetings_shown(
     stop()
     assert html.count('class="week-meeting ') == 14
     assert len(statements) == few
+
+
+def test_plan_a_meeting_on_a_day_of_the_week(client, make_user, make_engagement, login):
+    user = make_user()
+    engagement = make_engagement(owner=user)
+    login(client, user)
+    html = client.get(f"/engagements/{engagement.id}/week?start=2026-12-21").get_data(as_text=True)
+    link = f'href="/engagements/{engagement.id}/meetings/new?date=2026-12-24"'
+    assert link in html
+    form = client.get(f"/engagements/{engagement.id}/meetings/new?date=2026-12-24").get_data(as_text=True)
+    assert 'value="2026-12-24T10:00"' in form
+    for junk in ("2026-02-30", "soon", "0001-01-01", ""):
+        page = client.get(f"/engagements/{engagement.id}/meetings/new", query_string={"date": junk})
+        assert page.status_code == 200
+        assert 'name="starts_at"' in page.get_data(as_text=True)

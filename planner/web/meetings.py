@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -60,6 +60,15 @@ def _similar(form: MeetingForm, source: Meeting) -> None:
     _load_people(form, source)
 
 
+def _day_asked() -> date | None:
+    """The `date` query argument (YYYY-MM-DD) when it is a sensible day, else None."""
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return None
+    return day if 1970 <= day.year <= 2200 else None
+
+
 def _source_meeting(engagement) -> Meeting | None:
     raw = request.args.get("from", "")
     if not raw.isdigit() or int(raw) > MAX_ID:
@@ -78,10 +87,12 @@ def new(engagement_id: int):
         if source is not None:
             _similar(form, source)
         else:
-            # Next working day at 10:00 in the engagement's zone: a sensible default to adjust.
-            local = g_now().astimezone(engagement.tz).date() + timedelta(days=1)
-            while local.weekday() >= 5:
-                local += timedelta(days=1)
+            # The day asked for (from the week view), else the next working day; at 10:00 in the zone.
+            local = _day_asked()
+            if local is None:
+                local = g_now().astimezone(engagement.tz).date() + timedelta(days=1)
+                while local.weekday() >= 5:
+                    local += timedelta(days=1)
             form.starts_at.data = datetime.combine(local, time(10), tzinfo=engagement.tz)
             kind = request.args.get("kind")
             form.kind.data = kind if kind in KIND_LABELS else "other"
