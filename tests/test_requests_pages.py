@@ -154,7 +154,7 @@ def test_intake_is_rate_limited(make_app, scene):
 
 
 def _submit_and_login(client, scene, login, **data) -> MeetingRequest:
-    client.post(f"/s/{scene.token}/request", data=request_data(**data))
+    client.post(f"/s/{scene.token}/request", data=request_data(**data)).close()
     login(client, scene.owner)
     return _requests()[-1]
 
@@ -262,6 +262,7 @@ def test_reply_by_smtp_through_a_real_server(make_app, scene, smtp_server, login
     req = _submit_and_login(client, scene, login)
     page = client.get(f"/requests/{req.id}").get_data(as_text=True)
     assert 'value="send"' in page
+    mailbox.messages.clear()  # the team's notice of the new request
     response = client.post(
         f"/requests/{req.id}/reply",
         data={"reply_subject": "Re: 件名", "reply_body": "山田様\n\n編集した本文です。", "action": "send"},
@@ -352,3 +353,35 @@ def test_history_names_channels_and_outcomes_in_words(client, scene, login):
     history = client.get(f"/requests/{req.id}").get_data(as_text=True).split('id="history"')[1]
     assert "via the client page" in history
     assert "R3 → Agenda item" in history and "Agenda item (#" in history and "→ Call" in history
+
+
+def test_the_team_hears_of_a_client_request_by_mail(make_app, scene, smtp_server, make_user):
+    from planner.operations.people import add_member
+
+    url, mailbox = smtp_server
+    member = make_user(email="tanaka@example.com", locale="ja")
+    add_member(scene.engagement, member, "member")
+    add_member(scene.engagement, make_user(email="viewer@example.com"), "viewer")
+    db.session.commit()
+    app = make_app(SMTP_URL=url, PUBLIC_URL="https://planner.example")
+    response = app.test_client().post(f"/s/{scene.token}/request", data=request_data())
+    assert response.status_code == 302
+    response.close()  # the mails go out once the client has their answer
+    [req] = _requests()
+    assert sorted(m.rcpt_tos[0] for m in mailbox.messages) == ["sato@example.com", "tanaka@example.com"]
+    parsed = message_from_bytes(mailbox.messages[0].content, policy=default)
+    body = parsed.get_body().get_content()
+    assert "ログイン画面のエラーメッセージ" in parsed["Subject"]
+    assert f"https://planner.example/requests/{req.id}" in body and "R3" in body
+
+
+def test_a_failing_team_mail_is_noted_and_the_request_kept(make_app, scene, smtp_server):
+    url, mailbox = smtp_server
+    mailbox.refuse = True
+    app = make_app(SMTP_URL=url)
+    response = app.test_client().post(f"/s/{scene.token}/request", data=request_data())
+    response.close()
+    [req] = _requests()
+    assert req.status == "triaged" and req.topic == "ログイン画面のエラーメッセージ"
+    assert _kinds(req) == ["received", "triaged", "error"]
+    assert "Team not notified (sato@example.com)" in req.events[-1].detail

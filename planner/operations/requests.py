@@ -529,6 +529,63 @@ def send_reply(req: MeetingRequest, config, *, actor: User, now: datetime) -> bo
     return True
 
 
+# --- telling the team ----------------------------------------------------------------------------------
+
+_OUTCOME_WORDS = {
+    "agenda_item": _l("an item on a planned meeting"),
+    "call": _l("a call"),
+    "email": _l("an answer by mail"),
+    "meeting": _l("a meeting of its own"),
+}
+
+
+def notify_team(req: MeetingRequest, config, *, link: str, now: datetime) -> int:
+    """Mail the engagement's members and owners that a request came in; returns how many mails went out.
+
+    Each mail is in the member's language. A mail that fails is noted in the request's history; the
+    request itself is untouched.
+    """
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    sent = 0
+    for membership in req.engagement.members:
+        user = membership.user
+        if not membership.allows("member") or not user.email:
+            continue
+        with force_locale(user.locale or "en"):
+            subject = _("Meeting request: %(topic)s", topic=req.topic)
+            lines = [
+                _(
+                    "%(who)s asked for a meeting (%(engagement)s).",
+                    who=req.who,
+                    engagement=req.engagement.name,
+                ),
+                "",
+                _("Topic: %(topic)s", topic=req.topic),
+            ]
+            if req.details:
+                lines.append(req.details)
+            if req.outcome:
+                lines.append(
+                    _(
+                        "Suggested: %(outcome)s (rule %(rule)s).",
+                        outcome=_OUTCOME_WORDS[req.outcome],
+                        rule=req.rule,
+                    )
+                )
+            else:
+                lines.append(_("The planner could not decide this one: please choose an outcome."))
+            lines += ["", _("Review it, apply it and reply: %(link)s", link=link)]
+        try:
+            send_mail(config, to=user.email, subject=subject, body="\n".join(lines))
+        except MailError as error:
+            _event(req, "error", f"Team not notified ({user.email}): {error}", actor=None, now=now)
+        else:
+            sent += 1
+    return sent
+
+
 # --- lists ----------------------------------------------------------------------------------------------
 
 

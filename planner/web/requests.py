@@ -6,7 +6,18 @@ import logging
 import re
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    after_this_request,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +36,7 @@ from planner.forms.requests import (
     ReplyForm,
 )
 from planner.mailer import smtp_configured
-from planner.models import Meeting
+from planner.models import Meeting, utcnow
 from planner.models.requests import MeetingRequest
 from planner.operations.feeds import feed_language, find_feed
 from planner.operations.requests import (
@@ -33,6 +44,7 @@ from planner.operations.requests import (
     agenda_item_of,
     apply_decision,
     mark_replied,
+    notify_team,
     open_requests,
     override,
     receive_request,
@@ -331,6 +343,33 @@ def reply(request_id: int):
 # --- the client page ------------------------------------------------------------------------------------
 
 
+def _notify_after_response(request_id: int) -> None:
+    """Mail the team about a client's request once the client has their answer (when SMTP is set up)."""
+    app = current_app._get_current_object()
+    if not smtp_configured(app.config):
+        return
+    base = app.config.get("PUBLIC_URL") or request.url_root
+    link = base.rstrip("/") + url_for(".show", request_id=request_id)
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                req = db.session.get(MeetingRequest, request_id)
+                if req is not None:
+                    notify_team(req, app.config, link=link, now=utcnow())
+                    db.session.commit()
+            except Exception:  # noqa: BLE001 - the client already has their answer; log and move on
+                db.session.rollback()
+                log.exception("could not tell the team about request %s", request_id)
+            finally:
+                db.session.remove()
+
+    @after_this_request
+    def later(response):
+        response.call_on_close(run)
+        return response
+
+
 def _feed_or_404(token: str):
     """The active feed link behind a client page token; 404 for an unknown or revoked one."""
     feed = find_feed(token)
@@ -361,6 +400,7 @@ def intake(token: str):
             engagement, form.values(), received_via="client_page", now=g_now(), feed_id=feed.id
         )
         _triage_quietly(req)
+        _notify_after_response(req.id)
         return redirect(url_for(".thanks", token=token, request_id=req.id))
     return render_template(
         "portal/request_page.html", feed=feed, engagement=engagement, token=token, intake=form
