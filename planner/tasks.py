@@ -17,6 +17,7 @@ from celery.schedules import schedule
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from planner.extensions import celery_app, db
 from planner.models import CalendarLink, Meeting, utcnow
@@ -151,9 +152,13 @@ def run_after_response(response):
     engagements = g.pop("calendar_engagements", None)
     links = set(g.pop("calendar_links_to_sync", set()))
     if engagements:
-        links |= set(
-            db.session.scalars(select(CalendarLink.id).where(CalendarLink.engagement_id.in_(engagements)))
-        )
+        try:
+            query = select(CalendarLink.id).where(CalendarLink.engagement_id.in_(engagements))
+            links |= set(db.session.scalars(query))
+        except SQLAlchemyError:
+            # Never turn a finished response into an error: the periodic pull catches up.
+            log.exception("could not look up the calendars to sync after a change")
+            db.session.rollback()
     if not links:
         return response
     if broker_configured():
