@@ -516,3 +516,25 @@ def test_repeating_event_from_the_server_is_not_imported_as_one_meeting(engageme
     assert result.imported == 0 and result.skipped_items == 1
     assert any("repeating" in note for note in result.notes)
     assert db.session.scalar(select(func.count(Meeting.id))) == 4
+
+
+def test_event_changed_on_the_server_during_the_sync_is_merged(engagement, meetings, caldav_server):
+    link = link_new_calendar(engagement, caldav_server)
+    sync(link)
+    update_meeting(meetings[0], {"title": "First, renamed here"}, now=utcnow())
+    update_meeting(meetings[1], {"title": "Second, renamed here"}, now=utcnow())
+    db.session.commit()
+    second_uid = meetings[1].uid
+
+    def edit_second_meanwhile(done: int, total: int) -> None:
+        if done == 1:
+            # Our write of the second event is now stale (a 412, or a schedule-tag mismatch on Xandikos).
+            edit_on_server(caldav_server, link, second_uid, set_text("LOCATION", "Kyoto"))
+
+    result = sync(link, progress=edit_second_meanwhile)
+    assert result.error is None and result.conflicts == 0
+    served = server_events(caldav_server, link)[second_uid]
+    assert str(served["SUMMARY"]) == "Second, renamed here"
+    assert str(served["LOCATION"]) == "Kyoto"
+    assert db.session.get(Meeting, meetings[1].id).location == "Kyoto"
+    assert sync(link).requests <= 2
