@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -46,5 +47,50 @@ class FeedCache:
 
     def clear(self) -> None:
         """Forget every built feed."""
+        with self._lock:
+            self._entries.clear()
+
+
+@dataclass
+class FeedStateEntry:
+    """A feed link's state as last read from the database; `last_used_at` follows local writes."""
+
+    state: Any
+    fetched_at: float
+    last_used_at: datetime | None
+
+
+class FeedStateCache:
+    """Token hash to link state for a short while, so that polls in quick succession skip the database.
+
+    The link's state (revoked, engagement revision) is re-read once the entry is `ttl` seconds old; the
+    process that revokes a link or changes a token clears the cache at once.
+    """
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, FeedStateEntry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, clock: float, ttl: float) -> FeedStateEntry | None:
+        """The entry when it is younger than `ttl` seconds at `clock` (a monotonic time)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or clock - entry.fetched_at >= ttl:
+                return None
+            return entry
+
+    def put(self, key: str, state: Any, clock: float) -> FeedStateEntry:
+        """Remember a freshly read state."""
+        entry = FeedStateEntry(state, clock, state.last_used_at)
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return entry
+
+    def clear(self) -> None:
+        """Forget every state (after a revocation or rotation in this process)."""
         with self._lock:
             self._entries.clear()

@@ -240,3 +240,46 @@ def test_hostile_text_typed_into_a_meeting_cannot_break_the_feed(client, setup, 
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
     parsed = vobject.readOne(data.decode("utf-8"))
     assert sorted(e.uid.value for e in parsed.vevent_list) == sorted(events)
+
+
+def test_polls_in_quick_succession_skip_the_database(make_app, login):
+    import time
+
+    from sqlalchemy import event
+
+    app = make_app(FEED_STATE_TTL=0.5)
+    with app.app_context():
+        from planner.operations.people import create_user
+        from planner.operations.schedule import create_engagement, create_meeting
+
+        owner = create_user("o@example.com", "correct horse battery")
+        engagement = create_engagement(owner, {"name": "E", "timezone": "Asia/Tokyo"}, now=utcnow())
+        meeting = create_meeting(
+            engagement,
+            {"title": "Kickoff", "purpose": "Agree the plan", "starts_at": utcnow() + timedelta(days=3)},
+            now=utcnow(),
+        )
+        link, token = create_feed(engagement, label="x", audience="client", user=owner, now=utcnow())
+        db.session.commit()
+        url = f"/feeds/{token}.ics"
+        client = app.test_client()
+        etag = client.get(url).headers["ETag"]
+
+        statements: list[str] = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        for _ in range(5):
+            assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+        assert statements == []  # answered from memory: no query, no write
+
+        # A change made elsewhere shows once the remembered state is older than FEED_STATE_TTL.
+        update_meeting(db.session.get(Meeting, meeting.id), {"title": "Kickoff (moved)"}, now=utcnow())
+        db.session.commit()
+        time.sleep(0.6)
+        changed = client.get(url, headers={"If-None-Match": etag})
+        assert changed.status_code == 200 and b"Kickoff (moved)" in changed.data
+
+        # Revoking through the app takes effect at once, whatever the TTL.
+        member = app.test_client()
+        login(member, owner)
+        assert member.post(f"/feed-links/{link.id}/revoke").status_code == 302
+        assert client.get(url).status_code == 404

@@ -13,7 +13,7 @@ from planner.forms.feeds import FeedLinkForm
 from planner.models import Contact
 from planner.models.feeds import FEED_AUDIENCES, FeedLink
 from planner.operations.feeds import create_feed, revoke_feed
-from planner.web.feeds import feed_urls
+from planner.web.feeds import feed_urls, forget_feed_states
 
 FIELDS = {
     "label": F("string", "Who the link is for.", required=True, max_length=120),
@@ -66,6 +66,7 @@ def revoke_feed_api(feed_id: int):
     check_api_role(link.engagement if link else None, "member")
     if revoke_feed(link, now=g.now):
         db.session.commit()
+        forget_feed_states()
     return "", 204
 
 

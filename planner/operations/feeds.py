@@ -123,11 +123,11 @@ def feed_state(token: str | None) -> Row | None:
     return row
 
 
-def record_feed_use(state: Row, *, now: datetime) -> bool:
-    """Note a use of the link found by feed_state, at most once a minute; True when it wrote."""
-    if state.last_used_at is not None and now - state.last_used_at < LAST_USED_RESOLUTION:
+def record_feed_use(feed_id: int, last_used_at: datetime | None, *, now: datetime) -> bool:
+    """Note a use of a link last used at `last_used_at`, at most once a minute; True when it wrote."""
+    if last_used_at is not None and now - last_used_at < LAST_USED_RESOLUTION:
         return False
-    db.session.execute(update(FeedLink).where(FeedLink.id == state.id).values(last_used_at=now))
+    db.session.execute(update(FeedLink).where(FeedLink.id == feed_id).values(last_used_at=now))
     return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from planner import ical
 from planner.extensions import db
-from planner.feed_cache import BuiltFeed, FeedCache
+from planner.feed_cache import BuiltFeed, FeedCache, FeedStateCache, FeedStateEntry
 from planner.forms.feeds import MAX_IMPORT_BYTES, FeedLinkForm, ImportForm
 from planner.models import Contact, Engagement, Meeting, MeetingAttendee
 from planner.models.feeds import FeedLink
@@ -41,6 +42,7 @@ from planner.operations.feeds import (
     revoke_feed,
     rotate_feed,
 )
+from planner.tokens import token_hash
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for, meeting_for
 from planner.web.panels import register_panel, register_tab
@@ -57,6 +59,52 @@ LANGUAGES = ("en", "ja")
 def feed_cache() -> FeedCache:
     """This app's cache of built feeds (one per app, so test apps never share one)."""
     return current_app.extensions.setdefault("planner_feed_cache", FeedCache())
+
+
+def state_cache() -> FeedStateCache:
+    """This app's short-lived cache of feed link states."""
+    return current_app.extensions.setdefault("planner_feed_states", FeedStateCache())
+
+
+def feed_state_ttl() -> float:
+    """Seconds a link's state is trusted without the database: FEED_STATE_TTL, default 1 (0 in tests)."""
+    value = current_app.config.get("FEED_STATE_TTL")
+    if value is None:
+        return 0.0 if current_app.testing else 1.0
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def forget_feed_states() -> None:
+    """After a revocation or a new token: this process stops trusting what it read before."""
+    state_cache().clear()
+
+
+def link_state(token: str) -> FeedStateEntry | None:
+    """The state of an active link by its token, from the short-lived cache or the database."""
+    ttl = feed_state_ttl()
+    if not token or len(token) > 200:
+        return None
+    key = token_hash(token)
+    clock = time.monotonic()
+    if ttl > 0:
+        entry = state_cache().get(key, clock, ttl)
+        if entry is not None:
+            return entry
+    state = feed_state(token)
+    if state is None:
+        return None
+    if ttl > 0:
+        return state_cache().put(key, state, clock)
+    return FeedStateEntry(state, clock, state.last_used_at)
+
+
+def _note_use(entry: FeedStateEntry, now: datetime) -> None:
+    if record_feed_use(entry.state.id, entry.last_used_at, now=now):
+        db.session.commit()
+        entry.last_used_at = now
 
 
 def base_url() -> str:
@@ -168,10 +216,11 @@ def _private(response: Response) -> Response:
 def feed(token: str):
     """The subscribable calendar of a feed link (ETag / Last-Modified, 304 when unchanged)."""
     now = g_now()
-    # One small query decides everything when the feed is cached: calendar apps poll a lot.
-    state = feed_state(token)
-    if state is None:
+    # At most one small query decides everything when the feed is cached: calendar apps poll a lot.
+    entry = link_state(token)
+    if entry is None:
         abort(404)
+    state = entry.state
     language = _state_language(state)
     key = (state.engagement_id, state.revision, state.audience, base_url(), state.id, language)
     built = feed_cache().get_or_build(
@@ -183,8 +232,7 @@ def feed(token: str):
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Content-Disposition"] = 'inline; filename="schedule.ics"'
     response.make_conditional(request)
-    if record_feed_use(state, now=now):
-        db.session.commit()
+    _note_use(entry, now)
     return _private(response)
 
 
@@ -235,9 +283,10 @@ def _render_schedule(engagement_id: int, now: datetime) -> BuiltFeed:
 def schedule_page(token: str):
     """The client's read-only schedule: purpose, desired outcome and agenda of every meeting."""
     now = g_now()
-    state = feed_state(token)
-    if state is None:
+    entry = link_state(token)
+    if entry is None:
         abort(404)
+    state = entry.state
     chosen = request.args.get("lang")
     g.locale = (
         chosen
@@ -261,8 +310,7 @@ def schedule_page(token: str):
         # Our own template's output, escaped when it was rendered: safe to place as it is.
         schedule_html=Markup(built.body.decode("utf-8")),  # noqa: S704
     )
-    if record_feed_use(state, now=now):
-        db.session.commit()
+    _note_use(entry, now)
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "private, no-store"
     return _private(response)
@@ -348,6 +396,7 @@ def rotate(feed_id: int):
         abort(400)
     token = rotate_feed(link, now=g_now())
     db.session.commit()
+    forget_feed_states()
     flash(_("New link made. The old one no longer works."), "success")
     return _render_index(
         link.engagement, _blank_form(link.engagement), new_link={"link": link, **feed_urls(token)}
@@ -360,6 +409,7 @@ def revoke(feed_id: int):
     link = _feed_for(feed_id)
     if FlaskForm().validate_on_submit() and revoke_feed(link, now=g_now()):
         db.session.commit()
+        forget_feed_states()
         flash(_("Link revoked. Calendars subscribed to it get no more updates."), "success")
     return redirect(url_for(".index", engagement_id=link.engagement_id))
 
