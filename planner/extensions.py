@@ -59,6 +59,9 @@ def init_extensions(app) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     babel.init_app(app, locale_selector=select_locale)
+    from planner.web.gettext_cache import install
+
+    install(app)
     limiter.init_app(app)
 
     @login_manager.user_loader

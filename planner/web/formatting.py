@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from flask_babel import get_locale
 
@@ -27,6 +28,8 @@ def current_language() -> str:
 
 
 _lang = current_language
+# Parsed once: Babel would parse the locale name again at every date and time on a page.
+_LOCALES = {"ja": Locale.parse("ja"), "en": Locale.parse("en")}
 
 
 def _zone(zone) -> ZoneInfo:
@@ -42,13 +45,15 @@ def fmt_date(value: date | datetime | None, zone=None, style: str = "date") -> s
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(_zone(zone)).date()
-    return format_date(value, PATTERNS[_lang()][style], locale=_lang())
+    language = _lang()
+    return format_date(value, PATTERNS[language][style], locale=_LOCALES[language])
 
 
 def fmt_time(value: datetime | None, zone=None) -> str:
     if value is None:
         return ""
-    return format_time(value.astimezone(_zone(zone)), PATTERNS[_lang()]["time"], locale=_lang())
+    language = _lang()
+    return format_time(value.astimezone(_zone(zone)), PATTERNS[language]["time"], locale=_LOCALES[language])
 
 
 def fmt_datetime(value: datetime | None, zone=None) -> str:
@@ -56,7 +61,7 @@ def fmt_datetime(value: datetime | None, zone=None) -> str:
         return ""
     local = value.astimezone(_zone(zone))
     pattern = PATTERNS[_lang()]
-    return format_datetime(local, f"{pattern['date']} {pattern['time']}", locale=_lang())
+    return format_datetime(local, f"{pattern['date']} {pattern['time']}", locale=_LOCALES[_lang()])
 
 
 def fmt_minutes(minutes: int | None) -> str:
