@@ -27,6 +27,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.http import http_date
 
 from planner import ical
 from planner.extensions import db
@@ -109,7 +110,12 @@ def _note_use(entry: FeedStateEntry, now: datetime) -> None:
 
 def base_url() -> str:
     """Where links in feeds and pages point: PUBLIC_URL when configured, else this request's host."""
-    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    # request.host is checked against TRUSTED_HOSTS by Werkzeug; host_url would also IDNA-encode it on
+    # every poll, which costs more than answering a 304.
+    return f"{request.scheme}://{request.host}{request.script_root}"
 
 
 def feed_refresh() -> timedelta:
@@ -226,14 +232,28 @@ def feed(token: str):
     built = feed_cache().get_or_build(
         key, now, lambda: _build(db.session.get(FeedLink, state.id), token, language, now)
     )
-    response = Response(built.body, content_type="text/calendar; charset=utf-8")
-    response.set_etag(built.etag)
-    response.last_modified = built.last_modified
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["Content-Disposition"] = 'inline; filename="schedule.ics"'
-    response.make_conditional(request)
+    headers = {
+        "ETag": f'"{built.etag}"',
+        "Last-Modified": http_date(built.last_modified),
+        "Cache-Control": "private, no-cache",
+        # The token is in the URL: keep it out of Referer headers and search engines.
+        "Referrer-Policy": "no-referrer",
+        "X-Robots-Tag": "noindex, nofollow",
+    }
     _note_use(entry, now)
-    return _private(response)
+    if _not_modified(built):
+        return Response(status=304, headers=headers)
+    headers["Content-Disposition"] = 'inline; filename="schedule.ics"'
+    return Response(built.body, content_type="text/calendar; charset=utf-8", headers=headers)
+
+
+def _not_modified(built: BuiltFeed) -> bool:
+    """RFC 9110 conditional GET/HEAD: If-None-Match decides when sent, else If-Modified-Since."""
+    if "If-None-Match" in request.headers:
+        tags = request.if_none_match
+        return tags.star_tag or tags.contains_weak(built.etag)
+    since = request.if_modified_since
+    return since is not None and built.last_modified <= since
 
 
 def _state_language(state) -> str:
