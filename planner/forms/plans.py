@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -47,7 +48,7 @@ class PlanForm(FlaskForm):
         description=_l("Empty: until the last phase of the playbook."),
     )
     cadence = SelectField(_l("Status meetings"), choices=options(CADENCE_LABELS.items()), default="weekly")
-    weekday = SelectField(_l("On"), choices=options(WEEKDAYS), coerce=int, default=1)
+    weekday = SelectField(lazy_pgettext("weekday", "On"), choices=options(WEEKDAYS), coerce=int, default=1)
     meeting_time = TimeField(
         _l("At"), default=time(10, 0), validators=[InputRequired(message=_l("Choose a time."))]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -26,7 +27,8 @@ KIND_LABELS = {
     "kickoff": _l("Kickoff"),
     "requirements": _l("Requirements"),
     "design_review": _l("Design review"),
-    "status": _l("Status"),
+    # "Status" alone is also a field label; Japanese names the kind differently (定例).
+    "status": lazy_pgettext("meeting kind", "Status"),
     "review": _l("Review"),
     "acceptance": _l("Acceptance"),
     "call": _l("Call"),
