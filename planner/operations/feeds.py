@@ -131,14 +131,6 @@ def record_feed_use(feed_id: int, last_used_at: datetime | None, *, now: datetim
     return True
 
 
-def touch_feed(feed: FeedLink, *, now: datetime) -> bool:
-    """Record a use of the link, at most once a minute; True when it wrote."""
-    if feed.last_used_at is not None and now - feed.last_used_at < LAST_USED_RESOLUTION:
-        return False
-    feed.last_used_at = now
-    return True
-
-
 def feed_language(feed: FeedLink) -> str | None:
     """The language of the contact the link was made for, when known."""
     if feed.contact is not None and feed.contact.language in ("ja", "en"):
