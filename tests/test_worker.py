@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -42,10 +43,13 @@ def worker(broker_app, tmp_path):
     """A `celery worker` subprocess on a private queue, using this test's database and instance."""
     queue = f"planner-test-{uuid.uuid4().hex[:8]}"
     ops.encrypt_password("make sure the key exists")
+    engine_options = broker_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
     env = {
         **os.environ,
         "PLANNER_BROKER_URL": BROKER,
         "PLANNER_SQLALCHEMY_DATABASE_URI": broker_app.config["SQLALCHEMY_DATABASE_URI"],
+        # PostgreSQL tests run in a private schema chosen through the engine options.
+        "PLANNER_SQLALCHEMY_ENGINE_OPTIONS": json.dumps(engine_options),
         "PLANNER_INSTANCE_PATH": broker_app.instance_path,
         "PLANNER_SECRET_KEY": broker_app.config["SECRET_KEY"],
         "PLANNER_CALDAV_SECRET_KEY": broker_app.config["CALDAV_SECRET_KEY"],
