@@ -164,6 +164,8 @@ def test_conflict_panel_offers_take_theirs(client, login, scene, radicale):
         app.update(href, calendar.to_ical().decode(), item.etag)
     ops.run_sync(db.session.get(CalendarLink, link.id), now=utcnow())
     login(client, owner)
+    overview = client.get(f"/engagements/{engagement.id}")
+    assert b"Changed in the calendar too:" in overview.data
     page = client.get(f"/meetings/{meeting.id}")
     assert b"Take theirs" in page.data and b"Renamed on a phone" in page.data
     conflict = db.session.scalar(select(SyncConflict))

@@ -24,6 +24,7 @@ from planner.operations.calendars import (
     open_conflicts,
     pending_count,
     push_again,
+    removed_states,
     take_theirs,
     unlink_calendar,
     update_link,
@@ -322,5 +323,30 @@ def _theirs_summary(conflict: SyncConflict, meeting: Meeting) -> list[tuple[str,
     return rows
 
 
+def _engagement_panel(engagement, now: datetime) -> dict | None:
+    """Only when a person has something to do: a failing calendar, a deletion, a conflict."""
+    failing = list(
+        db.session.scalars(
+            select(CalendarLink).where(
+                CalendarLink.engagement_id == engagement.id, CalendarLink.last_error.is_not(None)
+            )
+        )
+    )
+    removed = removed_states(engagement.id)[:10]
+    conflicts = list(
+        db.session.scalars(
+            select(SyncConflict)
+            .join(CalendarLink, SyncConflict.link_id == CalendarLink.id)
+            .where(CalendarLink.engagement_id == engagement.id, SyncConflict.resolved_at.is_(None))
+            .order_by(SyncConflict.id.desc())
+            .limit(10)
+        )
+    )
+    if not (failing or removed or conflicts):
+        return None
+    return {"failing": failing, "removed": removed, "conflicts": conflicts, "position": "side"}
+
+
 register_tab("calendars.index", _l("Calendar sync"), order=65)
+register_panel("engagement", "calendar_sync", "calendars/_engagement_panel.html", _engagement_panel, order=20)
 register_panel("meeting", "calendar_sync", "calendars/_meeting_panel.html", _meeting_panel, order=5)
