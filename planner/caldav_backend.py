@@ -260,6 +260,11 @@ class CalDAVBackend:
             raise AuthFailed("The calendar server does not allow this user to use this calendar.")
         if status == 412:
             raise Conflict("The event was changed on the server since the last sync.")
+        if status in (405, 501):
+            raise ServerError(
+                f"This address does not answer like a CalDAV calendar ({status} during the {what}). "
+                "Check the calendar's address."
+            )
         if status in (429, 503):
             raise ServerError(f"The calendar server is busy or down for maintenance ({status}); will retry.")
         if status >= 500:
@@ -285,6 +290,8 @@ class CalDAVBackend:
             raise ServerError("The server did not list any calendars; is this a CalDAV address?") from exc
         except (http.exceptions.RequestException, OSError) as exc:
             raise Unreachable(f"Could not connect to the calendar server at {_host(self.url)}.") from exc
+        except Exception as exc:  # the library's parsing of an odd reply: a sentence, not a 500
+            raise BadData("The server's answer could not be read; is this a CalDAV address?") from exc
         result = []
         for calendar in found:
             try:
@@ -306,6 +313,8 @@ class CalDAVBackend:
             raise ServerError("The calendar server would not create a new calendar.") from exc
         except (http.exceptions.RequestException, OSError) as exc:
             raise Unreachable(f"Could not connect to the calendar server at {_host(self.url)}.") from exc
+        except Exception as exc:  # the library's parsing of an odd reply: a sentence, not a 500
+            raise BadData("The server's answer could not be read; is this a CalDAV address?") from exc
         return CalendarInfo(url=str(calendar.url), name=name)
 
     def _calendar(self) -> str:
