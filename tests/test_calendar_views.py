@@ -249,3 +249,17 @@ def test_cli_sync_prints_what_it_did(app, scene, radicale):
     result = app.test_cli_runner().invoke(args=["planner", "sync", "--engagement", str(engagement.id)])
     assert result.exit_code == 0, result.output
     assert "pushed 2" in result.output
+
+
+def test_sync_now_button_runs_after_the_response_and_the_page_reports_it(client, login, scene, radicale):
+    owner, engagement, meetings = scene
+    link = linked(engagement, radicale)
+    login(client, owner)
+    response = client.post(f"/calendar-links/{link.id}/sync")
+    assert response.status_code == 302
+    assert db.session.get(CalendarLink, link.id).last_success_at is None
+    response.close()
+    db.session.expire_all()
+    assert db.session.get(CalendarLink, link.id).last_success_at is not None
+    page = client.get(f"/engagements/{engagement.id}/calendars")
+    assert b"Up to date" in page.data and b"2 sent" in page.data
