@@ -129,7 +129,11 @@ def register_web(app: Flask) -> None:
     def http_error(error: HTTPException):
         if wants_json():
             return jsonify(error=error.description or error.name), error.code
-        return render_template("errors/error.html", code=error.code, message=error.description), error.code
+        message = error.description
+        if message == type(error).description:
+            # Werkzeug's stock description is English only; a page speaks the reader's language.
+            message = _("This request could not be handled. Please go back and try again.")
+        return render_template("errors/error.html", code=error.code, message=message), error.code
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
