@@ -27,10 +27,20 @@ class FeedCache:
         self.max_entries = max_entries
         self.builds = 0
         self._entries: OrderedDict[Hashable, BuiltFeed] = OrderedDict()
+        # slot -> the key last stored for it, and back: a feed's newer revision replaces the older one.
+        self._slots: dict[Hashable, Hashable] = {}
+        self._slot_of: dict[Hashable, Hashable] = {}
         self._lock = threading.Lock()
 
-    def get_or_build(self, key: Hashable, now: datetime, build: Callable[[], BuiltFeed]) -> BuiltFeed:
-        """The cached feed for `key` while still valid at `now`, else a fresh build (stored)."""
+    def get_or_build(
+        self, key: Hashable, now: datetime, build: Callable[[], BuiltFeed], slot: Hashable | None = None
+    ) -> BuiltFeed:
+        """The cached feed for `key` while still valid at `now`, else a fresh build (stored).
+
+        With a `slot` (the key without the revision), storing drops the slot's previous entry: once a
+        schedule changes nobody asks for its old revision again, and keeping every revision until the LRU
+        bound let each worker's memory grow by a feed per edit.
+        """
         with self._lock:
             found = self._entries.get(key)
             if found is not None and (found.valid_until is None or now < found.valid_until):
@@ -39,16 +49,33 @@ class FeedCache:
         built = build()
         with self._lock:
             self.builds += 1
+            if slot is not None:
+                previous = self._slots.get(slot)
+                if previous is not None and previous != key:
+                    self._forget(previous)
+                self._slots[slot] = key
+                self._slot_of[key] = slot
             self._entries[key] = built
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+                self._forget(next(iter(self._entries)))
         return built
+
+    def _forget(self, key: Hashable) -> None:
+        self._entries.pop(key, None)
+        slot = self._slot_of.pop(key, None)
+        if slot is not None and self._slots.get(slot) == key:
+            del self._slots[slot]
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def clear(self) -> None:
         """Forget every built feed."""
         with self._lock:
             self._entries.clear()
+            self._slots.clear()
+            self._slot_of.clear()
 
 
 @dataclass

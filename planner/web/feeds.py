@@ -230,7 +230,10 @@ def feed(token: str):
     language = _state_language(state)
     key = (state.engagement_id, state.revision, state.audience, base_url(), state.id, language)
     built = feed_cache().get_or_build(
-        key, now, lambda: _build(db.session.get(FeedLink, state.id), token, language, now)
+        key,
+        now,
+        lambda: _build(db.session.get(FeedLink, state.id), token, language, now),
+        slot=(state.engagement_id, state.audience, base_url(), state.id, language),
     )
     headers = {
         "ETag": f'"{built.etag}"',
@@ -319,7 +322,9 @@ def schedule_page(token: str):
     )
     refresh()
     key = (state.engagement_id, state.revision, g.locale, now.date())
-    built = page_cache().get_or_build(key, now, lambda: _render_schedule(state.engagement_id, now))
+    built = page_cache().get_or_build(
+        key, now, lambda: _render_schedule(state.engagement_id, now), slot=(state.engagement_id, g.locale)
+    )
     html = render_template(
         "portal/schedule.html",
         engagement=db.session.get(Engagement, state.engagement_id),
