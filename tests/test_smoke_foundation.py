@@ -32,3 +32,18 @@ def test_agenda_item_bumps_sequence(app, client, make_user, make_engagement, mak
     assert meeting.sequence == before + 1
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "Screens list" in page
+
+
+def test_nul_characters_are_refused(client, make_user, make_engagement, make_meeting, login):
+    user = make_user()
+    engagement = make_engagement(owner=user)
+    meeting = make_meeting(engagement)
+    login(client, user)
+    response = client.post(f"/meetings/{meeting.id}/agenda", data={"title": "a\x00b", "minutes": "10"})
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)
+    assert client.get(f"/engagements/{engagement.id}/week?start=2026%00").status_code == 400
+    from planner.extensions import db
+
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).agenda == []
