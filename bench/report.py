@@ -166,12 +166,14 @@ NOTES = """## Why the missed targets miss
   every string, locales parsed once, list rows translating only the label they show (2.4× less work on the
   engagement page under the profiler). A next step would be a fragment cache of the meeting list keyed by
   the engagement's revision and the viewer's language.
-- **Feed and 304**: the cached feed and the 304 answer cost one indexed query plus the request's fixed
-  costs (the connection pool's pre-ping, the structured log line), on a 2-core machine shared with
-  PostgreSQL, wrk and other people's test runs; `/ping` touches no database at all. The ratios move a lot
-  between runs for that reason.
-- **CalDAV first push**: Radicale on this machine is the bottleneck and its speed drifts during the run
-  (see the bare loop before and after); the ratio is the CalDAV benchmark's own.
+- **Feed and 304**: met in the last run; an earlier run at a load average near 7 gave 0.29 and 0.18. Both
+  cost one indexed query plus the request's fixed costs (the pool's pre-ping, the structured log line) on
+  a 2-core machine shared with PostgreSQL, wrk and other people's test runs, while `/ping` touches no
+  database, so these ratios swing with the machine's load.
+- **CalDAV first push**: Radicale on this machine is the bottleneck and its speed drifts during a run (see
+  the bare loop before and after); met in the last run at 200 meetings (1.10), 1.35 in an earlier, busier
+  one. The issue's figure is for 1,000 meetings, which takes over ten minutes here: `python
+  bench/bench_caldav.py 1000`.
 - Runs happen on a shared machine (load average recorded with each run); ratios are taken against `/ping`
   measured just before each figure to cancel most of that, but not all.
 """
