@@ -149,18 +149,40 @@ def cluster(tmp_path_factory):
     if BROKER_URL:
         env["PLANNER_RATELIMIT_STORAGE_URI"] = BROKER_URL
         env["PLANNER_RATELIMIT_KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:8]}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(folder / "setup"),
-            "SECRET_KEY": env["PLANNER_SECRET_KEY"],
-            "CALDAV_SECRET_KEY": env["PLANNER_CALDAV_SECRET_KEY"],
-        }
-    )
+    slow = SlowCalDAV()
+    try:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "INSTANCE_PATH": str(folder / "setup"),
+                "SECRET_KEY": env["PLANNER_SECRET_KEY"],
+                "CALDAV_SECRET_KEY": env["PLANNER_CALDAV_SECRET_KEY"],
+            }
+        )
+        token, ids = _seed(app, slow.url)
+        with slow, _instance(env, folder, "a") as a, _instance(env, folder, "b") as b:
+            yield {
+                "urls": [a, b],
+                "token": token,
+                "ids": ids,
+                "url": url,
+                "slow": slow,
+                "logs": [folder / "a.log", folder / "b.log"],
+            }
+    finally:
+        slow.server.server_close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _seed(app, calendar_url: str) -> tuple[str, dict]:
+    """One owner, an engagement with a meeting and its agenda, a calendar link; returns a token and ids."""
     with app.app_context():
         from planner.cli import upgrade_database
         from planner.extensions import db
         from planner.models import CalendarLink, utcnow
+        from planner.operations.calendars import encrypt_password
         from planner.operations.people import create_api_token, create_user
         from planner.operations.schedule import add_agenda_item, create_engagement, create_meeting
 
@@ -184,13 +206,10 @@ def cluster(tmp_path_factory):
         )
         db.session.flush()
         add_agenda_item(meeting, title="Open questions", minutes=10, now=now)
-        slow = SlowCalDAV()
-        from planner.operations.calendars import encrypt_password
-
         link = CalendarLink(
             engagement=engagement,
-            server_url=slow.url,
-            calendar_url=slow.url,
+            server_url=calendar_url,
+            calendar_url=calendar_url,
             username="planner",
             secret=encrypt_password("app-password"),
         )
@@ -200,20 +219,7 @@ def cluster(tmp_path_factory):
         ids = {"engagement": engagement.id, "meeting": meeting.id, "link": link.id}
         db.session.remove()
         db.engine.dispose()
-    try:
-        with slow, _instance(env, folder, "a") as a, _instance(env, folder, "b") as b:
-            yield {
-                "urls": [a, b],
-                "token": token,
-                "ids": ids,
-                "url": url,
-                "slow": slow,
-                "logs": [folder / "a.log", folder / "b.log"],
-            }
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    return token, ids
 
 
 def _state(cluster) -> dict:
