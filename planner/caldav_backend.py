@@ -186,7 +186,7 @@ class CalDAVBackend:
         self.client = caldav.DAVClient(
             url=url,
             username=username or None,
-            password=password or None,
+            password=(password or "") if username else None,
             # Basic up front: otherwise every fresh client pays a 401 round trip first.
             auth_type="basic" if username else None,
             timeout=timeout,

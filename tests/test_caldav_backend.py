@@ -109,6 +109,15 @@ def test_refused_connection_is_unreachable_in_words():
     assert Unreachable.retry and not AuthFailed.retry
 
 
+@pytest.mark.parametrize("password", ["", None])
+def test_a_missing_password_is_a_calendar_error_not_a_crash(password):
+    # A password that no longer decrypts (another instance's key) arrives here as "".
+    closed = "http://127.0.0.1:9/"
+    backend = CalDAVBackend(closed, "u", password, calendar_url=closed + "cal/")
+    with backend, pytest.raises(Unreachable):
+        backend.changes_since(None)
+
+
 @pytest.mark.parametrize(
     ("href", "path"),
     [
