@@ -6,7 +6,7 @@ import importlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from planner.commitments import STATUSES, needs_attention, order_commitments
 from planner.extensions import db
@@ -155,10 +155,9 @@ def outcome_share(engagement: Engagement) -> tuple[int, int, int]:
 
 def held_meeting_count(engagement: Engagement, *, now: datetime) -> int:
     """Meetings that took place: marked held, or started and not cancelled."""
-    return sum(
-        1
-        for m in engagement.meetings
-        if m.status == "held" or (m.status != "cancelled" and m.starts_at <= now)
+    took_place = or_(Meeting.status == "held", and_(Meeting.status != "cancelled", Meeting.starts_at <= now))
+    return db.session.scalar(
+        select(func.count(Meeting.id)).where(Meeting.engagement_id == engagement.id, took_place)
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -18,7 +19,9 @@ from planner.operations.people import add_member, find_user, remove_member
 from planner.operations.schedule import create_engagement, update_engagement
 from planner.purpose import is_vague
 from planner.web import g_now
-from planner.web.access import engagement_for
+from planner.web.access import can_edit, engagement_for
+from planner.web.formatting import current_language
+from planner.web.fragment_cache import FragmentCache
 
 bp = Blueprint("engagements", __name__, url_prefix="/engagements")
 
@@ -112,29 +115,51 @@ def schedule_stats(engagement: Engagement, since: datetime) -> dict:
     }
 
 
-@bp.route("/<int:engagement_id>")
-def show(engagement_id: int):
-    engagement = engagement_for(engagement_id)
-    now = g_now()
-    show_all = request.args.get("all") == "1"
+def render_schedule(engagement: Engagement, now: datetime, *, show_all: bool, editable: bool) -> str:
+    """The schedule card's body: stats, the meetings by week and the past/cancelled toggle."""
+    since = start_of_today(engagement, now)
     query = select(Meeting).where(Meeting.engagement_id == engagement.id)
     if not show_all:
-        query = query.where(
-            Meeting.starts_at >= start_of_today(engagement, now), Meeting.status != "cancelled"
-        )
+        query = query.where(Meeting.starts_at >= since, Meeting.status != "cancelled")
     meetings = list(
         db.session.scalars(query.options(selectinload(Meeting.agenda)).order_by(Meeting.starts_at).limit(500))
     )
     total = db.session.scalar(select(db.func.count(Meeting.id)).where(Meeting.engagement_id == engagement.id))
     return render_template(
-        "engagements/show.html",
+        "engagements/_schedule.html",
         engagement=engagement,
         meetings=meetings,
-        now=now,
         meeting_count=total,
         hidden_count=0 if show_all else total - len(meetings),
         show_all=show_all,
-        stats=schedule_stats(engagement, start_of_today(engagement, now)),
+        stats=schedule_stats(engagement, since),
+        editable=editable,
+    )
+
+
+@bp.route("/<int:engagement_id>")
+def show(engagement_id: int):
+    engagement = engagement_for(engagement_id)
+    now = g_now()
+    show_all = request.args.get("all") == "1"
+    editable = can_edit(engagement)
+    # Everything the card shows changes only with the revision (or the day, or who looks in which language).
+    slot = (engagement.id, current_language(), show_all, editable)
+    version = (
+        engagement.revision,
+        engagement.created_at,
+        engagement.timezone,
+        now.astimezone(engagement.tz).date(),
+    )
+    fragments = current_app.extensions.setdefault("schedule_fragments", FragmentCache())
+    schedule_html = fragments.get_or_render(
+        slot, version, lambda: render_schedule(engagement, now, show_all=show_all, editable=editable)
+    )
+    return render_template(
+        "engagements/show.html",
+        engagement=engagement,
+        now=now,
+        schedule_html=Markup(schedule_html),  # noqa: S704 - a rendered, autoescaped template
     )
 
 
