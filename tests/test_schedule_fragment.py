@@ -47,3 +47,30 @@ def test_language_and_role_get_their_own_rendering(
     )
     assert "Vague purpose" in page and "/edit#purpose" not in page
     assert app.extensions["schedule_fragments"].renders == 2
+
+
+def test_week_grid_follows_changes(app, client, make_user, make_engagement, make_meeting, login):
+    user = make_user()
+    engagement = make_engagement(owner=user)
+    meeting = make_meeting(engagement, title="Design review")
+    monday = meeting.starts_at.astimezone(engagement.tz).date()
+    monday = monday.fromordinal(monday.toordinal() - monday.weekday())
+    login(client, user)
+    url = f"/engagements/{engagement.id}/week?start={monday.isoformat()}"
+    assert "Design review" in client.get(url).get_data(as_text=True)
+    client.get(url)
+    assert app.extensions["week_fragments"].renders == 1
+    client.post(
+        f"/meetings/{meeting.id}/edit",
+        data={
+            "title": "Design review, round 2",
+            "purpose": meeting.purpose,
+            "kind": meeting.kind,
+            "status": meeting.status,
+            "starts_at": meeting.starts_at.astimezone(engagement.tz).strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "60",
+            "version": str(meeting.version),
+        },
+    )
+    assert "Design review, round 2" in client.get(url).get_data(as_text=True)
+    assert app.extensions["week_fragments"].renders == 2

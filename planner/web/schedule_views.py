@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from planner.extensions import db
-from planner.models import Meeting
+from planner.models import Engagement, Meeting
 from planner.web import g_now
-from planner.web.access import engagement_for
+from planner.web.access import can_edit, engagement_for
 from planner.web.formatting import current_language
+from planner.web.fragment_cache import FragmentCache
 from planner.web.panels import register_tab
 from planner.week import monday_of, parse_week_start, week_bounds, week_days
 from planner.workdays import holiday_name
@@ -26,12 +28,28 @@ bp = Blueprint("schedule", __name__)
 def week(engagement_id: int):
     """Monday to Sunday in the engagement's zone, with holidays named and meetings placed by day."""
     engagement = engagement_for(engagement_id)
-    zone = engagement.tz
-    today = g_now().astimezone(zone).date()
+    today = g_now().astimezone(engagement.tz).date()
     monday = parse_week_start(request.args.get("start"), today)
     if monday is None:
         flash(_("That is not a date (expected e.g. 2026-05-11); showing this week instead."), "error")
         return redirect(url_for(".week", engagement_id=engagement.id))
+    editable = can_edit(engagement)
+    # The grid changes only with the revision, the week shown, the day (today's column) and the viewer.
+    slot = (engagement.id, monday, current_language(), editable)
+    version = (engagement.revision, engagement.created_at, engagement.timezone, engagement.country, today)
+    fragments = current_app.extensions.setdefault("week_fragments", FragmentCache())
+    html = fragments.get_or_render(slot, version, lambda: render_week(engagement, monday, today, editable))
+    return render_template(
+        "schedule/week.html",
+        engagement=engagement,
+        monday=monday,
+        week_html=Markup(html),  # noqa: S704 - a rendered, autoescaped template
+    )
+
+
+def render_week(engagement: Engagement, monday: date, today: date, editable: bool) -> str:
+    """The week's grid: seven days with their meetings and holidays, and the navigation."""
+    zone = engagement.tz
     start, end = week_bounds(monday, zone)
     meetings = db.session.scalars(
         select(Meeting)
@@ -45,7 +63,7 @@ def week(engagement_id: int):
     )
     live = [m for m in meetings if m.status != "cancelled"]
     return render_template(
-        "schedule/week.html",
+        "schedule/_week.html",
         engagement=engagement,
         days=days,
         monday=monday,
@@ -55,6 +73,7 @@ def week(engagement_id: int):
         following=monday + timedelta(days=7),
         meeting_count=len(live),
         scheduled_minutes=sum(m.duration_minutes for m in live),
+        editable=editable,
     )
 
 
