@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -55,7 +56,8 @@ from planner.operations.requests import (
 )
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for
-from planner.web.formatting import fmt_datetime
+from planner.web.formatting import current_language, fmt_datetime
+from planner.web.fragment_cache import FragmentCache
 from planner.web.panels import register_panel, register_tab
 from planner.web.public import public
 
@@ -425,10 +427,23 @@ def thanks(token: str, request_id: int):
     )
 
 
-@bp.app_template_global("new_intake_form")
 def new_intake_form(engagement) -> IntakeForm:
-    """An empty intake form for the client page, which includes `portal/_request_form.html`."""
+    """An empty intake form for the client page."""
     return IntakeForm(formdata=None, meta={"zone": engagement.timezone})
+
+
+@bp.app_template_global("intake_fields")
+def intake_fields(engagement) -> Markup:
+    """The empty form's fields, rendered once per zone and language; the CSRF token stays outside."""
+    fragments = current_app.extensions.setdefault("intake_fragments", FragmentCache())
+    html = fragments.get_or_render(
+        (engagement.id, current_language()),
+        (engagement.timezone, engagement.created_at),
+        lambda: render_template(
+            "portal/_request_fields.html", f=new_intake_form(engagement), engagement=engagement
+        ),
+    )
+    return Markup(html)  # noqa: S704 - a rendered, autoescaped template
 
 
 # --- the engagement page --------------------------------------------------------------------------------
