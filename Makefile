@@ -20,6 +20,7 @@ $(STAMP): setup.cfg pyproject.toml
 translations: $(STAMP)
 	@$(BIN)/pybabel compile --use-fuzzy -d planner/translations --statistics 2>&1 | grep -v '^$$' || true
 
+run: export PLANNER_LOG_FORMAT ?= text
 run: $(STAMP) translations
 	$(BIN)/flask --app wsgi planner init-db
 	$(BIN)/flask --app wsgi planner demo --if-empty --url http://$(HOST):$(PORT)

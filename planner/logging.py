@@ -59,6 +59,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """One readable line per record, for a person watching `make run`; same redaction as the JSON lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S")
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict) and "status" in fields:
+            line = f"{fields['method']} {fields['path'] or '-'} {fields['status']} {fields['duration_ms']} ms"
+        else:
+            line = redact(record.getMessage())
+        if record.exc_info:
+            line += "\n" + redact(self.formatException(record.exc_info))
+        return f"{stamp} {record.levelname.lower():7} {line}"
+
+
 def _user_id() -> int | None:
     # Only a user this request already loaded: asking flask-login here would cost a query per request.
     user = g.get("api_user") or g.get("_login_user")
@@ -71,7 +86,8 @@ def init_logging(app: Flask) -> None:
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
+        text = str(app.config.get("LOG_FORMAT", "json")).lower() == "text"
+        handler.setFormatter(TextFormatter() if text else JsonFormatter())
         root.addHandler(handler)
         root.setLevel(level)
     logging.getLogger("planner").setLevel(level)

@@ -162,3 +162,22 @@ def test_healthz_checks_a_running_broker(make_app):
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["checks"]["broker"] == "ok"
+
+
+def test_text_lines_for_people_keep_the_same_secrets_out(client):
+    from planner.logging import TextFormatter
+
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(TextFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        client.get("/feeds/Sup3rSecretFeedToken.ics")
+        logging.getLogger("werkzeug").warning("GET /s/Sup3rSecretFeedToken HTTP/1.1 200")
+    finally:
+        root.removeHandler(handler)
+    text = buffer.getvalue()
+    assert "GET /feeds/<token>.ics 404" in text
+    assert "/s/[redacted]" in text
+    assert "Sup3rSecretFeedToken" not in text
