@@ -47,3 +47,29 @@ def test_nul_characters_are_refused(client, make_user, make_engagement, make_mee
 
     db.session.expire_all()
     assert db.session.get(Meeting, meeting.id).agenda == []
+
+
+def test_one_save_is_one_version_and_one_sequence(client, make_user, make_engagement, make_meeting, login):
+    from planner.extensions import db
+
+    user = make_user()
+    engagement = make_engagement(owner=user)
+    meeting = make_meeting(engagement)
+    login(client, user)
+    version, sequence = meeting.version, meeting.sequence
+    response = client.post(
+        f"/meetings/{meeting.id}/edit",
+        data={
+            "title": "Scope workshop",
+            "purpose": meeting.purpose,
+            "kind": meeting.kind,
+            "status": meeting.status,
+            "starts_at": meeting.starts_at.astimezone(engagement.tz).strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "60",
+            "version": str(version),
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Meeting, meeting.id)
+    assert (saved.title, saved.version, saved.sequence) == ("Scope workshop", version + 1, sequence + 1)

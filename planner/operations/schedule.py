@@ -65,9 +65,10 @@ def update_engagement(engagement: Engagement, data: dict, *, now: datetime) -> N
 
 def touch_calendar(meeting: Meeting, now: datetime) -> None:
     """Record that something a calendar sees changed on this meeting."""
-    meeting.sequence = (meeting.sequence or 0) + 1
-    meeting.updated_at = now
-    meeting.engagement.bump_revision(now)
+    with db.session.no_autoflush:
+        meeting.sequence = (meeting.sequence or 0) + 1
+        meeting.updated_at = now
+        meeting.engagement.bump_revision(now)
 
 
 def _apply_attendees(meeting: Meeting, contact_ids: list[int] | None, user_ids: list[int] | None) -> bool:
@@ -118,22 +119,24 @@ def update_meeting(meeting: Meeting, data: dict, *, now: datetime) -> bool:
     elif "starts_at" in data and "ends_at" not in data:
         # Moving a meeting keeps its length.
         data["ends_at"] = data["starts_at"] + (meeting.ends_at - meeting.starts_at)
-    changed = False
-    for key in MEETING_FIELDS:
-        if key in data and data[key] is not None and getattr(meeting, key) != data[key]:
-            setattr(meeting, key, data[key])
+    # One UPDATE per save: an autoflush half-way would write the row twice and bump `version` twice.
+    with db.session.no_autoflush:
+        changed = False
+        for key in MEETING_FIELDS:
+            if key in data and data[key] is not None and getattr(meeting, key) != data[key]:
+                setattr(meeting, key, data[key])
+                changed = True
+        if "purpose" in data and meeting.purpose_missing and data["purpose"]:
+            meeting.purpose_missing = False
             changed = True
-    if "purpose" in data and meeting.purpose_missing and data["purpose"]:
-        meeting.purpose_missing = False
-        changed = True
-    if data.get("status") == "cancelled" and meeting.cancelled_at is None:
-        meeting.cancelled_at = now
-    elif data.get("status") not in (None, "cancelled"):
-        meeting.cancelled_at = None
-    changed |= _apply_attendees(meeting, data.get("contact_ids"), data.get("user_ids"))
-    if changed:
-        touch_calendar(meeting, now)
-    return changed
+        if data.get("status") == "cancelled" and meeting.cancelled_at is None:
+            meeting.cancelled_at = now
+        elif data.get("status") not in (None, "cancelled"):
+            meeting.cancelled_at = None
+        changed |= _apply_attendees(meeting, data.get("contact_ids"), data.get("user_ids"))
+        if changed:
+            touch_calendar(meeting, now)
+        return changed
 
 
 def cancel_meeting(meeting: Meeting, *, now: datetime) -> bool:
