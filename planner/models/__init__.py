@@ -1,5 +1,7 @@
 """All models, importable from one place."""
 
+# Registers the session hooks that keep `Engagement.activity` moving.
+from planner.models import activity  # noqa: F401
 from planner.models.base import UTCDateTime, utcnow
 from planner.models.calendars import CalendarLink, SyncConflict, SyncState
 from planner.models.commitments import Commitment, CommitmentEvent, ContactNote, MeetingOutcome

@@ -31,6 +31,8 @@ class Engagement(db.Model):
     ends_on: Mapped[date | None] = mapped_column(Date)
     # Bumped whenever anything a calendar sees changes: feeds and sync key off it.
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped at commit by any change to the engagement's rows (planner/models/activity.py): pages key off it.
+    activity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Triage, warning and feed settings, per engagement.
