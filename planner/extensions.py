@@ -66,9 +66,9 @@ def init_extensions(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from planner.models import User
+        from planner.web.access import load_user_and_membership
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return load_user_and_membership(int(user_id)) if user_id.isdigit() else None
 
     broker = app.config.get("BROKER_URL")
     celery_app.conf.update(

@@ -104,13 +104,14 @@ def register_web(app: Flask) -> None:
         from flask_babel import get_locale
 
         from planner.purpose import is_vague
-        from planner.web.access import can_edit
+        from planner.web.access import can_edit, is_owner
         from planner.web.panels import render_panels, tabs
 
         return {
             "render_panels": render_panels,
             "engagement_tabs": tabs,
             "can_edit": can_edit,
+            "is_owner": is_owner,
             "now": g_now(),
             "purpose_is_vague": is_vague,
             "current_locale": lambda: str(get_locale() or "en"),

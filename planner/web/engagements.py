@@ -22,6 +22,7 @@ from planner.web import g_now
 from planner.web.access import can_edit, engagement_for
 from planner.web.formatting import current_language
 from planner.web.fragment_cache import FragmentCache
+from planner.web.page_cache import member_page
 
 bp = Blueprint("engagements", __name__, url_prefix="/engagements")
 
@@ -140,10 +141,16 @@ def render_schedule(engagement: Engagement, now: datetime, *, show_all: bool, ed
 @bp.route("/<int:engagement_id>")
 def show(engagement_id: int):
     engagement = engagement_for(engagement_id)
+    return member_page(engagement, lambda: render_show(engagement))
+
+
+def render_show(engagement: Engagement) -> str:
+    """The engagement page: its panels around the schedule card."""
     now = g_now()
     show_all = request.args.get("all") == "1"
     editable = can_edit(engagement)
-    # Everything the card shows changes only with the revision (or the day, or who looks in which language).
+    # The card changes only with the revision (or the day, or who looks in which language): panels changing
+    # around it re-render the page, not the card.
     slot = (engagement.id, current_language(), show_all, editable)
     version = (
         engagement.revision,

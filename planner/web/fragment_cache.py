@@ -14,9 +14,11 @@ class FragmentCache:
     calendar sees bumps that revision in the database, so each process re-renders exactly once per change.
     """
 
-    def __init__(self, max_slots: int = 512) -> None:
+    def __init__(self, max_slots: int = 512, max_chars: int | None = None) -> None:
         self.max_slots = max_slots
+        self.max_chars = max_chars
         self.renders = 0
+        self._chars = 0
         self._entries: OrderedDict[Hashable, tuple[Hashable, str]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -29,12 +31,16 @@ class FragmentCache:
         html = render()
         with self._lock:
             self.renders += 1
+            previous = self._entries.pop(slot, None)
+            self._chars += len(html) - (len(previous[1]) if previous else 0)
             self._entries[slot] = (version, html)
-            self._entries.move_to_end(slot)
-            while len(self._entries) > self.max_slots:
-                self._entries.popitem(last=False)
+            while len(self._entries) > self.max_slots or (
+                self.max_chars is not None and self._chars > self.max_chars and len(self._entries) > 1
+            ):
+                self._chars -= len(self._entries.popitem(last=False)[1][1])
         return html
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._chars = 0

@@ -17,6 +17,7 @@ from planner.web import g_now
 from planner.web.access import can_edit, engagement_for
 from planner.web.formatting import current_language
 from planner.web.fragment_cache import FragmentCache
+from planner.web.page_cache import member_page
 from planner.web.panels import register_tab
 from planner.week import monday_of, parse_week_start, week_bounds, week_days
 from planner.workdays import holiday_name
@@ -33,6 +34,11 @@ def week(engagement_id: int):
     if monday is None:
         flash(_("That is not a date (expected e.g. 2026-05-11); showing this week instead."), "error")
         return redirect(url_for(".week", engagement_id=engagement.id))
+    return member_page(engagement, lambda: render_week_page(engagement, monday, today))
+
+
+def render_week_page(engagement: Engagement, monday: date, today: date) -> str:
+    """The week page around its grid."""
     editable = can_edit(engagement)
     # The grid changes only with the revision, the week shown, the day (today's column) and the viewer.
     slot = (engagement.id, monday, current_language(), editable)
