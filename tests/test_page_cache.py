@@ -141,3 +141,28 @@ def test_each_session_gets_its_own_working_csrf_token(csrf_app, make_user, make_
     assert refused.status_code == 400
     accepted = second.post(agenda, data={"title": "Risks", "minutes": "10", "csrf_token": theirs.pop()})
     assert accepted.status_code == 302
+
+
+def test_the_client_page_is_kept_whole_and_its_form_still_works(
+    csrf_app, make_user, make_engagement, make_meeting
+):
+    from requests_fixtures import request_data
+
+    from planner.operations.feeds import create_feed
+
+    owner = make_user()
+    engagement = make_engagement(owner=owner)
+    make_meeting(engagement, title="Design review")
+    _, token = create_feed(engagement, label="Client", audience="client", user=owner, now=utcnow())
+    db.session.commit()
+    first, second = csrf_app.test_client(), csrf_app.test_client()
+    mine = set(TOKEN.findall(first.get(f"/s/{token}").get_data(as_text=True)))
+    theirs = set(TOKEN.findall(second.get(f"/s/{token}").get_data(as_text=True)))
+    assert renders(csrf_app) == 1
+    assert len(mine) == 1 and len(theirs) == 1 and mine != theirs
+
+    response = second.post(f"/s/{token}/request", data=request_data(csrf_token=next(iter(theirs))))
+    assert response.status_code == 302
+    assert second.get(response.headers["Location"]).status_code == 200
+    again = second.get(f"/s/{token}").get_data(as_text=True)
+    assert "Design review" in again and set(TOKEN.findall(again)) == theirs

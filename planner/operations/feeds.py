@@ -94,6 +94,7 @@ def _state_query():
             links.c.last_used_at,
             engagements.c.id.label("engagement_id"),
             engagements.c.revision,
+            engagements.c.activity,
             engagements.c.updated_at,
             engagements.c.language.label("engagement_language"),
             contacts.c.language.label("contact_language"),
@@ -112,7 +113,7 @@ def feed_state(token: str | None) -> Row | None:
     """What serving a feed needs, in one query: the link, its engagement's revision and the languages.
 
     None for an unknown, malformed or revoked token. Columns: id, audience, last_used_at, engagement_id,
-    revision, updated_at, engagement_language, contact_language.
+    revision, activity, updated_at, engagement_language, contact_language.
     """
     if not token or len(token) > 200:
         return None

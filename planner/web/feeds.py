@@ -46,6 +46,7 @@ from planner.operations.feeds import (
 from planner.tokens import token_hash
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for, meeting_for
+from planner.web.page_cache import cached_page
 from planner.web.panels import register_panel, register_tab
 from planner.web.public import public
 
@@ -273,9 +274,9 @@ def _days(engagement: Engagement, meetings: list[Meeting]) -> list[tuple[object,
     return list(days.items())
 
 
-def page_cache() -> FeedCache:
+def client_schedule_cache() -> FeedCache:
     """This app's cache of rendered schedules for the client page."""
-    return current_app.extensions.setdefault("planner_page_cache", FeedCache())
+    return current_app.extensions.setdefault("client_schedules", FeedCache())
 
 
 def _render_schedule(engagement_id: int, now: datetime) -> BuiltFeed:
@@ -301,6 +302,23 @@ def _render_schedule(engagement_id: int, now: datetime) -> BuiltFeed:
     return BuiltFeed(html.encode("utf-8"), "", engagement.updated_at, min(limits) if limits else None)
 
 
+def _render_page(state, token: str, now: datetime) -> str:
+    key = (state.engagement_id, state.revision, g.locale, now.date())
+    built = client_schedule_cache().get_or_build(
+        key, now, lambda: _render_schedule(state.engagement_id, now), slot=(state.engagement_id, g.locale)
+    )
+    return render_template(
+        "portal/schedule.html",
+        engagement=db.session.get(Engagement, state.engagement_id),
+        feed=db.session.get(FeedLink, state.id),
+        token=token,
+        links=feed_urls(token),
+        page_language=g.locale,
+        # Our own template's output, escaped when it was rendered: safe to place as it is.
+        schedule_html=Markup(built.body.decode("utf-8")),  # noqa: S704
+    )
+
+
 @bp.route("/s/<token>")
 @public
 def schedule_page(token: str):
@@ -321,20 +339,11 @@ def schedule_page(token: str):
         )
     )
     refresh()
-    key = (state.engagement_id, state.revision, g.locale, now.date())
-    built = page_cache().get_or_build(
-        key, now, lambda: _render_schedule(state.engagement_id, now), slot=(state.engagement_id, g.locale)
-    )
-    html = render_template(
-        "portal/schedule.html",
-        engagement=db.session.get(Engagement, state.engagement_id),
-        feed=db.session.get(FeedLink, state.id),
-        token=token,
-        links=feed_urls(token),
-        page_language=g.locale,
-        # Our own template's output, escaped when it was rendered: safe to place as it is.
-        schedule_html=Markup(built.body.decode("utf-8")),  # noqa: S704
-    )
+    # The whole page changes with the engagement's rows, the language and the minute; the link's token is in
+    # its URLs, so the path is part of the slot.
+    slot = (request.endpoint, request.full_path, state.id, g.locale)
+    version = (state.engagement_id, state.revision, state.activity, now.replace(second=0, microsecond=0))
+    html = cached_page(slot, version, lambda: _render_page(state, token, now))
     _note_use(entry, now)
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "private, no-store"
