@@ -23,6 +23,7 @@ from planner.web.fragment_cache import FragmentCache
 
 # Random per process, so no text a user types can ever be taken for it.
 PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+_PLACEHOLDER = PLACEHOLDER.encode()
 
 
 def pages() -> FragmentCache:
@@ -31,7 +32,7 @@ def pages() -> FragmentCache:
     if found is None:
         megabytes = float(current_app.config.get("PAGE_CACHE_MB") or 32)
         found = current_app.extensions["page_cache"] = FragmentCache(
-            max_slots=4096, max_chars=int(megabytes * 1024 * 1024)
+            max_slots=4096, max_size=int(megabytes * 1024 * 1024)
         )
     return found
 
@@ -48,15 +49,15 @@ def _with_placeholder(render: Callable[[], str]) -> str:
             setattr(g, name, saved)
 
 
-def cached_page(slot: Hashable, version: Hashable, render: Callable[[], str]) -> str:
-    """`render()`'s HTML for this slot at this version, with this session's CSRF token in it."""
+def cached_page(slot: Hashable, version: Hashable, render: Callable[[], str]) -> bytes:
+    """`render()`'s HTML, encoded, for this slot at this version, with this session's CSRF token in it."""
     if session.get("_flashes"):
-        return render()  # a message shown once belongs to this response only
-    html = pages().get_or_render(slot, version, lambda: _with_placeholder(render))
-    return html.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in html else html
+        return render().encode()  # a message shown once belongs to this response only
+    html = pages().get_or_render(slot, version, lambda: _with_placeholder(render).encode())
+    return html.replace(_PLACEHOLDER, generate_csrf().encode()) if _PLACEHOLDER in html else html
 
 
-def member_page(engagement: Engagement, render: Callable[[], str]) -> str:
+def member_page(engagement: Engagement, render: Callable[[], str]) -> bytes:
     """A member's page of `engagement`, the same HTML until the engagement, the viewer or the minute moves."""
     user = current_user
     found = membership(engagement)
