@@ -16,6 +16,13 @@ from planner.operations.people import add_member
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch):
+    """Pages keep for a minute: a test running across a minute's turn must not see a second rendering."""
+    moment = utcnow().replace(second=5)
+    monkeypatch.setattr("planner.web.utcnow", lambda: moment)
+
+
 def renders(app) -> int:
     return app.extensions["page_cache"].renders
 
@@ -166,3 +173,42 @@ def test_the_client_page_is_kept_whole_and_its_form_still_works(
     assert second.get(response.headers["Location"]).status_code == 200
     again = second.get(f"/s/{token}").get_data(as_text=True)
     assert "Design review" in again and set(TOKEN.findall(again)) == theirs
+
+
+def test_a_kept_page_costs_one_statement_outside_any_transaction(
+    app, client, make_user, make_engagement, make_meeting, login
+):
+    from sqlalchemy import event
+
+    from planner.operations.people import remove_member
+
+    owner, colleague = make_user(), make_user()
+    engagement = make_engagement(owner=owner)
+    add_member(engagement, colleague, "viewer")
+    db.session.commit()
+    make_meeting(engagement)
+    login(client, colleague)
+    url = f"/engagements/{engagement.id}"
+    assert client.get(url).status_code == 200
+    db.session.close()  # a new request starts with no transaction open
+
+    levels: list[str | None] = []
+
+    def note(conn, *args):
+        levels.append(conn.get_execution_options().get("isolation_level"))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert levels == ["AUTOCOMMIT"]
+
+    # The same path still refuses someone who is no longer a member.
+    from planner.models import Engagement
+
+    engagement = db.session.get(Engagement, engagement.id)
+    remove_member(engagement, next(m for m in engagement.members if m.user_id == colleague.id))
+    db.session.commit()
+    db.session.close()
+    assert client.get(url).status_code == 404

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from planner.extensions import db
 from planner.models import AgendaItem, Contact, Engagement, Meeting, Membership, User
@@ -60,13 +61,34 @@ def load_user_and_membership(user_id: int) -> User | None:
     engagement_id = (request.view_args or {}).get("engagement_id") if request else None
     if not isinstance(engagement_id, int):
         return db.session.get(User, user_id)
-    params = {"user_id": user_id, "engagement_id": engagement_id}
-    row = db.session.execute(_USER_AND_MEMBERSHIP, params).first()
+    row = _first_row(_USER_AND_MEMBERSHIP, {"user_id": user_id, "engagement_id": engagement_id})
     if row is None:
         return None
-    g.loaded_engagement = (engagement_id, row.Engagement)
-    g.setdefault("memberships", {})[engagement_id] = row.Membership
-    return row.User
+    user, engagement, found = row
+    g.loaded_engagement = (engagement_id, engagement)
+    g.setdefault("memberships", {})[engagement_id] = found
+    return user
+
+
+def _first_row(statement, params: dict) -> tuple | None:
+    """The first row's objects, in this request's session.
+
+    Read outside any transaction when the request has not opened one yet: a page served from the page cache
+    then costs one round trip to the database instead of BEGIN, the query and ROLLBACK.
+    """
+    if db.session().in_transaction():
+        row = db.session.execute(statement, params).first()
+        return tuple(row) if row is not None else None
+    engine = current_app.extensions.get("autocommit_engine")
+    if engine is None:
+        engine = current_app.extensions["autocommit_engine"] = db.engine.execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+    with Session(bind=engine) as reader:
+        row = reader.execute(statement, params).first()
+        if row is None:
+            return None
+        return tuple(db.session.merge(obj, load=False) if obj is not None else None for obj in row)
 
 
 def engagement_for(engagement_id: int, role: str = "viewer") -> Engagement:
