@@ -212,3 +212,20 @@ def test_a_kept_page_costs_one_statement_outside_any_transaction(
     db.session.commit()
     db.session.close()
     assert client.get(url).status_code == 404
+
+
+def test_page_cache_mb_zero_renders_every_time(make_app, make_user, make_engagement, make_meeting, login):
+    from test_query_counts import counting
+
+    app = make_app(PAGE_CACHE_MB=0)
+    with app.app_context():
+        user = make_user()
+        engagement = make_engagement(owner=user)
+        make_meeting(engagement, title="Scope workshop")
+        client = app.test_client()
+        login(client, user)
+        client.get(f"/engagements/{engagement.id}")
+        with counting() as seen:
+            assert "Scope workshop" in client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
+        assert app.extensions["page_cache"] is None
+        assert any("FROM meetings" in statement for statement in seen)

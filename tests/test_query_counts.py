@@ -106,7 +106,7 @@ def _pages(app, engagement, meeting, token) -> dict[str, tuple[str, bool]]:
 def forget_kept_pages(app) -> None:
     """Empty this app's per-process caches of rendered pages and fragments."""
     for name in ("page_cache", "schedule_fragments", "week_fragments", "client_schedules"):
-        if name in app.extensions:
+        if app.extensions.get(name) is not None:
             app.extensions[name].clear()
 
 

@@ -26,15 +26,15 @@ PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 _PLACEHOLDER = PLACEHOLDER.encode()
 
 
-def pages() -> FragmentCache:
-    """This app's cache of whole pages, bounded in size (PAGE_CACHE_MB, default 32)."""
-    found = current_app.extensions.get("page_cache")
-    if found is None:
-        megabytes = float(current_app.config.get("PAGE_CACHE_MB") or 32)
-        found = current_app.extensions["page_cache"] = FragmentCache(
-            max_slots=4096, max_size=int(megabytes * 1024 * 1024)
+def pages() -> FragmentCache | None:
+    """This app's cache of whole pages, bounded in size (PAGE_CACHE_MB, default 32; 0 turns it off)."""
+    if "page_cache" not in current_app.extensions:
+        setting = current_app.config.get("PAGE_CACHE_MB")
+        megabytes = 32.0 if setting in (None, "") else float(setting)
+        current_app.extensions["page_cache"] = (
+            FragmentCache(max_slots=4096, max_size=int(megabytes * 1024 * 1024)) if megabytes > 0 else None
         )
-    return found
+    return current_app.extensions["page_cache"]
 
 
 def _with_placeholder(render: Callable[[], str]) -> str:
@@ -51,9 +51,10 @@ def _with_placeholder(render: Callable[[], str]) -> str:
 
 def cached_page(slot: Hashable, version: Hashable, render: Callable[[], str]) -> bytes:
     """`render()`'s HTML, encoded, for this slot at this version, with this session's CSRF token in it."""
-    if session.get("_flashes"):
+    cache = pages()
+    if cache is None or session.get("_flashes"):
         return render().encode()  # a message shown once belongs to this response only
-    html = pages().get_or_render(slot, version, lambda: _with_placeholder(render).encode())
+    html = cache.get_or_render(slot, version, lambda: _with_placeholder(render).encode())
     return html.replace(_PLACEHOLDER, generate_csrf().encode()) if _PLACEHOLDER in html else html
 
 
