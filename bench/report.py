@@ -43,6 +43,24 @@ def _bench(data: dict) -> list[str]:
             f"≥ {figure['target']} | {figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} | "
             f"{_verdict(figure['met'])}{failed} |"
         )
+    rendered = data.get("http_rendered")
+    if rendered:
+        lines += [
+            "",
+            "Those pages are kept whole per process until what they show changes (see Notes). Rendered at "
+            "every request instead (`PLANNER_PAGE_CACHE_MB=0`), which is what the first view after each "
+            "change costs:",
+            "",
+            "| figure | req/s | /ping req/s | ratio | p50 ms | p99 ms |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for figure in rendered.values():
+            if "not_measured" in figure:
+                continue
+            lines.append(
+                f"| {figure['label']} | {figure['rps']:.0f} | {figure['ping_rps']:.0f} | "
+                f"{figure['ratio']:.2f} | {figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} |"
+            )
     lines += [
         "",
         f"Server error lines logged during the run: {setup.get('server_errors_logged', 0)}. "

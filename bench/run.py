@@ -43,6 +43,8 @@ LABELS = {
     "triage_api": 'Triage API (POST, "apply": false)',
     "client_page": "Client schedule page",
 }
+# Pages kept whole per process, measured a second time with that cache off.
+RENDERED = ("engagement_page", "week_view", "client_page")
 TRIAGE_BODY = {
     "topic": "帳票レイアウトの確認",
     "details": "請求書のレイアウト案について相談したいです。",
@@ -239,6 +241,17 @@ def main(argv: list[str] | None = None) -> int:
             specs = endpoints(server.url, data, session)
             print("Measuring with wrk (each figure against /ping run just before it):")
             results["http"], results["ping"] = measure(server.url, specs, args.seconds)
+        # The same pages with the page cache off: what the first view after every change costs.
+        rendered = Server(env | {"PLANNER_PAGE_CACHE_MB": "0"}, workers=2, log_path=server.log_path)
+        with rendered:
+            session = login(rendered.url, data.email, data.password)
+            specs = endpoints(rendered.url, data, session)
+            print("The same pages rendered at every request (PLANNER_PAGE_CACHE_MB=0):")
+            figures, _ = measure(rendered.url, {name: specs[name] for name in RENDERED}, args.seconds)
+            results["http_rendered"] = {
+                name: {k: v for k, v in figure.items() if k not in ("target", "met")}
+                for name, figure in figures.items()
+            }
         log = server.log_path.read_text()
         results["setup"]["server_errors_logged"] = sum(
             '"level": "error"' in line for line in log.splitlines()
