@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, g, request
 
-from planner.api.common import ApiError, json_error
+from planner.api.common import ApiError, json_error, token_user
 from planner.extensions import csrf
 from planner.models import utcnow
 
@@ -13,12 +13,10 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @api.before_request
 def authenticate():
-    from planner.operations.people import user_for_token
-
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     g.now = utcnow()
-    user = user_for_token(token.strip(), now=g.now) if scheme.lower() == "bearer" else None
+    user = token_user(token.strip(), now=g.now) if scheme.lower() == "bearer" else None
     if user is None:
         response = json_error(401, "A valid bearer token is needed (Authorization: Bearer <token>).")
         response.headers["WWW-Authenticate"] = 'Bearer realm="planner"'

@@ -2,18 +2,96 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from flask import abort, g, jsonify, make_response, request
+from babel import support
+from flask import abort, current_app, g, has_app_context, jsonify, make_response, request
+from flask_babel import get_locale
+from sqlalchemy import event, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from werkzeug.datastructures import MultiDict
+from wtforms.i18n import messages_path
 
 from planner.extensions import db
-from planner.models import Engagement, Meeting, User
+from planner.feed_cache import FeedStateCache
+from planner.models import ApiToken, Contact, Engagement, Meeting, Membership, User
 from planner.models.people import ROLES
+from planner.tokens import token_hash
+from planner.web.converters import MAX_ID
+from planner.web.feeds import feed_state_ttl
+
+# The user's columns a remembered token brings back; the password hash stays out of memory.
+_USER_COLUMNS = ("id", "email", "name", "locale", "created_at")
 
 
 def api_user() -> User:
     return g.api_user
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """What a bearer token stood for when last read: its user's columns."""
+
+    user: dict[str, Any]
+    last_used_at: datetime | None = None
+
+
+def _token_states() -> FeedStateCache:
+    return current_app.extensions.setdefault("planner_api_tokens", FeedStateCache())
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+def token_user(token: str, *, now: datetime) -> User | None:
+    """The active user behind a bearer token, trusted from memory for FEED_STATE_TTL seconds (as feeds are).
+
+    Every lookup past that age reads the token again (and notes its use, as `user_for_token` does); a
+    revocation or a change of token or user in this process forgets every remembered token at once.
+    """
+    from planner.operations.people import user_for_token
+
+    ttl = feed_state_ttl()
+    if ttl <= 0 or not token or len(token) > 200:
+        return user_for_token(token, now=now)
+    key, clock = token_hash(token), _clock()
+    entry = _token_states().get(key, clock, ttl)
+    if entry is not None:
+        return _attached_user(entry.state.user)
+    user = user_for_token(token, now=now)
+    if user is not None:
+        _token_states().put(key, TokenState({c: getattr(user, c) for c in _USER_COLUMNS}), clock)
+    return user
+
+
+def _attached_user(columns: dict[str, Any]) -> User:
+    """The remembered user in this request's session, without a query."""
+    session = db.session()
+    found = session.identity_map.get(identity_key(User, columns["id"]))
+    if found is not None:
+        return found
+    user = User(**columns)
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
+
+
+def forget_tokens(*_args) -> None:
+    """Stop trusting remembered tokens in this process (after a revocation or a change of user)."""
+    if has_app_context():
+        states = current_app.extensions.get("planner_api_tokens")
+        if states is not None:
+            states.clear()
+
+
+for _model in (ApiToken, User):
+    event.listen(_model, "after_update", forget_tokens)
+    event.listen(_model, "after_delete", forget_tokens)
 
 
 def json_error(status: int, message: str, fields: dict | None = None):
@@ -31,19 +109,50 @@ class ApiError(Exception):
         self.status, self.message, self.fields = status, message, fields
 
 
+def _check_role(found: str | None, role: str) -> None:
+    if found is None:
+        abort(404, description="Not found.")
+    if ROLES.index(found) < ROLES.index(role):
+        abort(403, description=f"Your role on this engagement is {found}; this needs {role}.")
+
+
 def check_api_role(engagement: Engagement | None, role: str) -> Engagement:
     if engagement is None:
         abort(404, description="Not found.")
     found = engagement.membership_of(api_user())
-    if found is None:
-        abort(404, description="Not found.")
-    if ROLES.index(found.role) < ROLES.index(role):
-        abort(403, description=f"Your role on this engagement is {found.role}; this needs {role}.")
+    _check_role(found.role if found else None, role)
     return engagement
 
 
 def api_engagement(engagement_id: int, role: str = "viewer") -> Engagement:
-    return check_api_role(db.session.get(Engagement, engagement_id), role)
+    """The engagement for a caller with at least `role` on it (404 for anyone else), in one query."""
+    return api_engagement_with_contact(engagement_id, role)[0]
+
+
+def api_engagement_with_contact(
+    engagement_id: int, role: str = "viewer", contact_id: Any = None
+) -> tuple[Engagement, Contact | None]:
+    """The engagement as `api_engagement` gives it, and its contact `contact_id` if that is one of its own.
+
+    One round trip: the caller's membership and the contact come joined to the engagement's row.
+    """
+    query = (
+        select(Engagement, Membership.role)
+        .outerjoin(
+            Membership, (Membership.engagement_id == Engagement.id) & (Membership.user_id == api_user().id)
+        )
+        .where(Engagement.id == engagement_id)
+    )
+    wanted = contact_id if isinstance(contact_id, int) and 0 < contact_id <= MAX_ID else None
+    if wanted is not None:
+        query = query.add_columns(Contact).outerjoin(
+            Contact, (Contact.id == wanted) & (Contact.engagement_id == Engagement.id)
+        )
+    row = db.session.execute(query).first()
+    if row is None:
+        abort(404, description="Not found.")
+    _check_role(row[1], role)
+    return row[0], row[2] if wanted is not None else None
 
 
 def api_meeting(meeting_id: int, role: str = "viewer") -> Meeting:
@@ -77,13 +186,24 @@ def _as_form_values(value) -> list[str]:
     return [str(value)]
 
 
+def _wtforms_translations(_form):
+    """WTForms' own messages in the request's language, read from disk once per process and language."""
+    if not current_app.config.get("WTF_I18N_ENABLED", True):
+        return None
+    locale = str(get_locale() or "en")
+    loaded: dict = current_app.extensions.setdefault("planner_wtforms_translations", {})
+    if locale not in loaded:
+        loaded[locale] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+    return loaded[locale]
+
+
 def form_from_json(form_class, payload: dict, **kwargs):
     """Validate a JSON object with a WTForms form; raise a 422 naming each bad field."""
     formdata = MultiDict()
     for key, value in payload.items():
         for item in _as_form_values(value):
             formdata.add(key, item)
-    meta = {"csrf": False} | kwargs.pop("meta", {})
+    meta = {"csrf": False, "get_translations": _wtforms_translations} | kwargs.pop("meta", {})
     prepare = kwargs.pop("prepare", None)
     form = form_class(formdata=formdata, meta=meta, **kwargs)
     if prepare:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 
 from planner.api import api
 from planner.api.common import (
     ApiError,
-    api_engagement,
+    api_engagement_with_contact,
     api_user,
     check_api_role,
     form_from_json,
@@ -19,8 +19,9 @@ from planner.extensions import db
 from planner.forms.requests import ApiRequestForm
 from planner.models import Contact
 from planner.models.requests import MeetingRequest
-from planner.operations.requests import RequestError, apply_decision, receive_request, triage_request
+from planner.operations.requests import submit_request
 from planner.triage import REASONS
+from planner.web.converters import MAX_ID
 
 
 def request_json(req: MeetingRequest, *, history: bool = False) -> dict:
@@ -69,9 +70,19 @@ def request_json(req: MeetingRequest, *, history: bool = False) -> dict:
     return body
 
 
+def _peek(key: str):
+    """A value of the JSON body before it is checked, or None (the checks come after the access check)."""
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        return None
+    return payload.get(key) if isinstance(payload, dict) else None
+
+
 @api.route("/engagements/<int:engagement_id>/requests", methods=["POST"])
 def create_request(engagement_id: int):
-    engagement = api_engagement(engagement_id, "member")
+    # The contact comes joined to the engagement and the caller's membership: one round trip for all three.
+    engagement, contact = api_engagement_with_contact(engagement_id, "member", _peek("contact_id"))
     payload = dict(json_body())
     apply = payload.pop("apply", True)
     if not isinstance(apply, bool):
@@ -80,25 +91,19 @@ def create_request(engagement_id: int):
         payload["reasons"] = [r.strip() for r in payload["reasons"].split(",") if r.strip()]
     form = form_from_json(ApiRequestForm, payload, meta={"zone": engagement.timezone})
     values = form.values()
-    if values["contact_id"]:
-        contact = db.session.get(Contact, values["contact_id"])
+    contact_id = values["contact_id"]
+    if contact_id:
+        if contact is None or contact.id != contact_id:
+            contact = db.session.get(Contact, contact_id) if contact_id <= MAX_ID else None
         if contact is None or contact.engagement_id != engagement.id:
             raise ApiError(
                 422, "Some fields are not valid.", {"contact_id": ["No such contact in this engagement."]}
             )
     user = api_user()
-    # Saved and committed first: whatever happens next, the request is kept.
-    req = receive_request(engagement, values, received_via=form.received_via.data, now=g.now, actor=user)
-    triage_request(req, now=g.now, actor=user)
-    refused = None
-    if apply and req.outcome is not None:
-        try:
-            apply_decision(req, actor=user, now=g.now)
-        except RequestError as error:
-            # apply_decision checks before it changes anything, so the triage is still worth keeping.
-            refused = str(error)
+    req, refused = submit_request(
+        engagement, values, received_via=form.received_via.data, now=g.now, actor=user, apply=apply
+    )
     body = request_json(req)
-    db.session.commit()
     if refused:
         raise ApiError(409, f"The request was saved and triaged (id {req.id}) but not applied: {refused}")
     return jsonify(body), 201

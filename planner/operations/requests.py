@@ -1,7 +1,7 @@
 """Meeting requests: receive (saved first), triage, override, apply to the schedule, reply.
 
-`receive_request` commits on its own so that nothing a client typed is lost when triage or the
-mailer fails afterwards; every other operation leaves the commit to its caller, as usual.
+`receive_request` and `submit_request` commit on their own so that nothing a client typed is lost when
+triage, applying or the mailer fails; every other operation leaves the commit to its caller, as usual.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ class RequestStats:
 
 def _event(req: MeetingRequest, kind: str, detail: str, *, actor: User | None, now: datetime) -> RequestEvent:
     event = RequestEvent(kind=kind, detail=detail, actor_id=actor.id if actor else None, created_at=now)
-    if req.id is None:
-        req.events.append(event)
+    if req.id is None or "events" in req.__dict__:
+        req.events.append(event)  # new, or its history already loaded: no query either way
     else:
         # Added by id: appending would first load the whole history, which nobody reads here.
         event.request_id = req.id
@@ -116,16 +116,16 @@ def _contact_by_email(engagement: Engagement, email: str) -> Contact | None:
     )
 
 
-def receive_request(
+def _build_request(
     engagement: Engagement,
     data: dict[str, Any],
     *,
     received_via: str,
     now: datetime,
-    actor: User | None = None,
-    feed_id: int | None = None,
+    actor: User | None,
+    feed_id: int | None,
 ) -> MeetingRequest:
-    """Save a request exactly as given and commit it at once, before anything that can fail runs."""
+    """A request exactly as given with its "received" event, not yet in the session."""
     if received_via not in CHANNELS:
         raise RequestError(_l("Unknown channel: %(channel)s", channel=received_via))
     values = {k: data[k] for k in REQUEST_FIELDS if data.get(k) is not None}
@@ -137,7 +137,7 @@ def receive_request(
         # A known address on the client page links the request to that contact's profile.
         contact = _contact_by_email(engagement, values.get("requester_email", ""))
     req = MeetingRequest(
-        engagement_id=engagement.id,
+        engagement=engagement,
         contact=contact,
         received_via=received_via,
         feed_id=feed_id,
@@ -147,9 +147,74 @@ def receive_request(
         status="received",
         **values,
     )
-    db.session.add(req)
     detail = {"client_page": "client page"}.get(received_via, received_via.replace("_", " "))
     _event(req, "received", f"via {detail}", actor=actor, now=now)
+    return req
+
+
+def receive_request(
+    engagement: Engagement,
+    data: dict[str, Any],
+    *,
+    received_via: str,
+    now: datetime,
+    actor: User | None = None,
+    feed_id: int | None = None,
+) -> MeetingRequest:
+    """Save a request exactly as given and commit it at once, before anything that can fail runs."""
+    req = _build_request(engagement, data, received_via=received_via, now=now, actor=actor, feed_id=feed_id)
+    db.session.add(req)
+    _commit_keeping_loaded()
+    return req
+
+
+def submit_request(
+    engagement: Engagement,
+    data: dict[str, Any],
+    *,
+    received_via: str,
+    now: datetime,
+    actor: User | None = None,
+    apply: bool = True,
+) -> tuple[MeetingRequest, str | None]:
+    """Save a request with its triage (and, with `apply`, put it on the schedule) in one commit.
+
+    The policy runs before anything is written and a fault in it is recorded as `failed_triage`, as in
+    `triage_request`. Should writing the decision or applying it fail, that work is rolled back and the
+    bare request is saved on its own with the error in its history. Returns the request and, when
+    applying was refused, why (the triaged request is saved all the same).
+    """
+    ids = (engagement.id, actor.id if actor else None)
+    req = _build_request(engagement, data, received_via=received_via, now=now, actor=actor, feed_id=None)
+    refused = None
+    try:
+        triage_request(req, now=now, actor=actor)
+        db.session.add(req)
+        if apply and req.outcome is not None:
+            try:
+                apply_decision(req, actor=actor, now=now)
+            except RequestError as error:
+                # apply_decision checks before it changes anything, so the triage is still worth keeping.
+                refused = str(error)
+        _commit_keeping_loaded()
+    except Exception as error:  # whatever failed, what the client typed is kept
+        db.session.rollback()
+        log.exception("request for engagement %s could not be saved with its triage", ids[0])
+        req = _save_bare(ids, data, received_via=received_via, now=now, error=error)
+        refused = None
+    return req, refused
+
+
+def _save_bare(
+    ids: tuple[int, int | None], data: dict[str, Any], *, received_via: str, now: datetime, error: Exception
+) -> MeetingRequest:
+    """After a rollback: the request alone, with its "received" event and the error, committed."""
+    engagement = db.session.get(Engagement, ids[0])
+    actor = db.session.get(User, ids[1]) if ids[1] else None
+    req = _build_request(engagement, data, received_via=received_via, now=now, actor=actor, feed_id=None)
+    req.status = "failed_triage"
+    _event(req, "error", f"Triage could not be saved: {type(error).__name__}: {error}", actor=actor, now=now)
+    db.session.add(req)
     _commit_keeping_loaded()
     return req
 
@@ -377,7 +442,7 @@ def triage_request(req: MeetingRequest, *, now: datetime, actor: User | None = N
         )
         _redraft(req, now=now, sender=actor, meeting=ref)
     except Exception as error:  # a fault in the policy must never lose the request
-        log.warning("triage of request %s failed: %s", req.id, error)
+        log.warning("triage of request %s failed: %s", req.id or "(new)", error)
         req.status = "failed_triage"
         req.outcome = req.rule = req.decided_outcome = req.meeting_id = None
         _event(req, "error", f"Triage failed: {type(error).__name__}: {error}", actor=actor, now=now)
