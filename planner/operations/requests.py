@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import selectinload
 
 from planner.extensions import db
@@ -189,7 +189,11 @@ def submit_request(
     refused = None
     try:
         triage_request(req, now=now, actor=actor)
+        history = [(e.kind, e.detail, e.actor_id, e.created_at) for e in req.events]
+        req.events.clear()
         db.session.add(req)
+        db.session.flush()
+        _insert_history(req, history)
         if apply and req.outcome is not None:
             try:
                 apply_decision(req, actor=actor, now=now)
@@ -203,6 +207,20 @@ def submit_request(
         req = _save_bare(ids, data, received_via=received_via, now=now, error=error)
         refused = None
     return req, refused
+
+
+def _insert_history(req: MeetingRequest, history: list[tuple[str, str, int | None, datetime]]) -> None:
+    """A just-inserted request's first events in one statement rather than one ORM insert each.
+
+    The request's own row already counts as a change of its engagement (engagements.activity), so
+    these rows of the same request need no separate notice.
+    """
+    columns = ("kind", "detail", "actor_id", "created_at")
+    db.session.execute(
+        insert(RequestEvent),
+        [{"request_id": req.id, **dict(zip(columns, row, strict=True))} for row in history],
+    )
+    db.session.expire(req, ["events"])  # read from the database when someone asks
 
 
 def _save_bare(
@@ -245,6 +263,29 @@ def triage_settings(engagement: Engagement) -> TriageSettings:
     )
 
 
+# Built once: triage runs on every request, and building the statement cost more than running it.
+_MEETINGS_FOR_TRIAGE = (
+    select(
+        Meeting.id,
+        Meeting.title,
+        Meeting.purpose,
+        Meeting.kind,
+        Meeting.starts_at,
+        Meeting.ends_at,
+        Meeting.status,
+        AgendaItem.title.label("item_title"),
+        AgendaItem.minutes.label("item_minutes"),
+    )
+    .outerjoin(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+    .where(
+        Meeting.engagement_id == bindparam("engagement_id"),
+        Meeting.ends_at >= bindparam("now", type_=Meeting.ends_at.type),
+        Meeting.starts_at <= bindparam("horizon", type_=Meeting.starts_at.type),
+    )
+    .order_by(Meeting.starts_at, Meeting.id, AgendaItem.position)
+)
+
+
 def meeting_infos(
     engagement: Engagement, *, now: datetime, until: datetime | None = None
 ) -> list[MeetingInfo]:
@@ -259,22 +300,8 @@ def meeting_infos(
         now + timedelta(days=SLOT_SEARCH_DAYS),
     )
     # One round trip: each meeting's row repeats once per agenda item (outer join).
-    rows = db.session.execute(
-        select(
-            Meeting.id,
-            Meeting.title,
-            Meeting.purpose,
-            Meeting.kind,
-            Meeting.starts_at,
-            Meeting.ends_at,
-            Meeting.status,
-            AgendaItem.title.label("item_title"),
-            AgendaItem.minutes.label("item_minutes"),
-        )
-        .outerjoin(AgendaItem, AgendaItem.meeting_id == Meeting.id)
-        .where(Meeting.engagement_id == engagement.id, Meeting.ends_at >= now, Meeting.starts_at <= horizon)
-        .order_by(Meeting.starts_at, Meeting.id, AgendaItem.position)
-    ).all()
+    params = {"engagement_id": engagement.id, "now": now, "horizon": horizon}
+    rows = db.session.execute(_MEETINGS_FOR_TRIAGE, params).all()
     grouped: dict[int, tuple[Any, list[tuple[str, int]]]] = {}
     for row in rows:
         _first, agenda = grouped.setdefault(row.id, (row, []))

@@ -1,0 +1,144 @@
+"""Submitting through the API: one commit, few statements, remembered tokens, and nothing lost on a fault."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from planner.extensions import db
+from planner.models import AgendaItem, ApiToken, MeetingRequest, utcnow
+from planner.tokens import token_hash
+
+URL = "/api/v1/engagements/{}/requests"
+
+
+def body(**overrides) -> dict:
+    data = {
+        "topic": "ログイン画面のエラーメッセージ",
+        "details": "大事な内容",
+        "reasons": ["nuance"],
+        "expected_minutes": 15,
+        "people": 2,
+    }
+    data.update(overrides)
+    return data
+
+
+def saved(request_id: int) -> tuple[MeetingRequest, list[str]]:
+    db.session.expire_all()
+    req = db.session.get(MeetingRequest, request_id)
+    return req, [e.kind for e in req.events]
+
+
+def test_a_raising_policy_still_saves_the_request(client, scene, api_headers, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("policy bug")
+
+    monkeypatch.setattr("planner.operations.requests.decide", broken)
+    response = client.post(URL.format(scene.engagement.id), json=body(), headers=api_headers(scene.owner))
+    assert response.status_code == 201
+    assert (response.json["status"], response.json["outcome"]) == ("failed_triage", None)
+    req, kinds = saved(response.json["id"])
+    assert (req.details, kinds) == ("大事な内容", ["received", "error"])
+    assert "policy bug" in req.events[1].detail
+
+
+@pytest.mark.parametrize("apply", [False, True])
+def test_a_database_fault_while_storing_the_decision_keeps_the_bare_request(
+    client, scene, api_headers, monkeypatch, apply
+):
+    from planner.operations import requests as operations
+
+    draft = operations._redraft
+
+    def unstorable(req, **kwargs):
+        draft(req, **kwargs)
+        req.topic = None  # NOT NULL, no default: the INSERT with the decision fails in the database
+
+    monkeypatch.setattr(operations, "_redraft", unstorable)
+    response = client.post(
+        URL.format(scene.engagement.id), json=body(apply=apply), headers=api_headers(scene.owner)
+    )
+    assert response.status_code == 201
+    assert (response.json["status"], response.json["outcome"]) == ("failed_triage", None)
+    req, kinds = saved(response.json["id"])
+    assert (req.topic, req.details, kinds) == (
+        "ログイン画面のエラーメッセージ",
+        "大事な内容",
+        ["received", "error"],
+    )
+    assert "could not be saved" in req.events[1].detail
+    assert db.session.scalar(select(func.count(MeetingRequest.id))) == 1
+
+
+def test_a_database_fault_while_applying_keeps_the_bare_request(client, scene, api_headers, monkeypatch):
+    items = db.session.scalar(select(func.count(AgendaItem.id)))
+
+    def lost_connection(*_args, **_kwargs):
+        raise OperationalError("INSERT INTO agenda_items", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("planner.operations.requests.add_agenda_item", lost_connection)
+    response = client.post(URL.format(scene.engagement.id), json=body(), headers=api_headers(scene.owner))
+    assert response.status_code == 201 and response.json["status"] == "failed_triage"
+    _req, kinds = saved(response.json["id"])
+    assert kinds == ["received", "error"]
+    assert db.session.scalar(select(func.count(AgendaItem.id))) == items
+
+
+@pytest.fixture
+def counted():
+    """Every statement and commit any engine runs while the test looks."""
+    seen: dict[str, list] = {"statements": [], "commits": []}
+
+    def statement(_conn, _cursor, sql, *_args):
+        seen["statements"].append(sql)
+
+    def commit(conn):
+        seen["commits"].append(conn)
+
+    event.listen(Engine, "before_cursor_execute", statement)
+    event.listen(Engine, "commit", commit)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", statement)
+    event.remove(Engine, "commit", commit)
+
+
+def test_triage_only_is_one_commit_and_five_statements(make_app, scene, api_token, counted):
+    remembering = make_app(FEED_STATE_TTL=60)
+    headers = {"Authorization": f"Bearer {api_token(scene.owner)}"}
+    client = remembering.test_client()
+    url = URL.format(scene.engagement.id)
+    assert client.post(url, json=body(apply=False, contact_id=scene.contact.id), headers=headers).status_code
+    counted["statements"].clear()
+    counted["commits"].clear()
+    response = client.post(url, json=body(apply=False, contact_id=scene.contact.id), headers=headers)
+    assert response.status_code == 201 and response.json["status"] == "triaged"
+    # engagement with membership and contact, meetings, the request, its two events, the activity counter
+    assert len(counted["statements"]) <= 5, [s[:40] for s in counted["statements"]]
+    assert len(counted["commits"]) == 1
+    assert not any("api_tokens" in s or "FROM users" in s for s in counted["statements"])
+
+
+def test_a_revoked_token_is_refused_at_once_here_and_within_the_ttl_elsewhere(
+    make_app, scene, api_token, monkeypatch
+):
+    from planner.operations.people import revoke_api_token
+
+    clock = [1000.0]
+    monkeypatch.setattr("planner.api.common._clock", lambda: clock[0])
+    here, elsewhere = make_app(FEED_STATE_TTL=1), make_app(FEED_STATE_TTL=1)
+    token = api_token(scene.owner)
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/engagements/{scene.engagement.id}"
+    for app in (here, elsewhere):
+        assert app.test_client().get(url, headers=headers).status_code == 200
+    with here.app_context():
+        row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+        revoke_api_token(row, now=utcnow())
+        db.session.commit()
+    assert here.test_client().get(url, headers=headers).status_code == 401
+    assert elsewhere.test_client().get(url, headers=headers).status_code == 200  # remembered for 1 s
+    clock[0] += 1.0
+    assert elsewhere.test_client().get(url, headers=headers).status_code == 401
