@@ -216,8 +216,8 @@ def _insert_history(req: MeetingRequest, history: list[tuple[str, str, int | Non
     these rows of the same request need no separate notice.
     """
     columns = ("kind", "detail", "actor_id", "created_at")
-    db.session.execute(
-        insert(RequestEvent),
+    db.session.connection().execute(
+        insert(RequestEvent.__table__),
         [{"request_id": req.id, **dict(zip(columns, row, strict=True))} for row in history],
     )
     db.session.expire(req, ["events"])  # read from the database when someone asks
@@ -301,7 +301,8 @@ def meeting_infos(
     )
     # One round trip: each meeting's row repeats once per agenda item (outer join).
     params = {"engagement_id": engagement.id, "now": now, "horizon": horizon}
-    rows = db.session.execute(_MEETINGS_FOR_TRIAGE, params).all()
+    db.session.flush()  # pending changes count, as with any ORM query (autoflush)
+    rows = db.session.connection().execute(_MEETINGS_FOR_TRIAGE, params).all()
     grouped: dict[int, tuple[Any, list[tuple[str, int]]]] = {}
     for row in rows:
         _first, agenda = grouped.setdefault(row.id, (row, []))
