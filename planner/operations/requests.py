@@ -189,17 +189,18 @@ def submit_request(
     refused = None
     try:
         triage_request(req, now=now, actor=actor)
+        if apply and req.outcome is not None:
+            try:
+                # Applied before the request's row is written, so that the row goes in once, complete.
+                apply_decision(req, actor=actor, now=now)
+            except RequestError as error:
+                # apply_decision checks before it changes anything, so the triage is still worth keeping.
+                refused = str(error)
         history = [(e.kind, e.detail, e.actor_id, e.created_at) for e in req.events]
         req.events.clear()
         db.session.add(req)
         db.session.flush()
         _insert_history(req, history)
-        if apply and req.outcome is not None:
-            try:
-                apply_decision(req, actor=actor, now=now)
-            except RequestError as error:
-                # apply_decision checks before it changes anything, so the triage is still worth keeping.
-                refused = str(error)
         _commit_keeping_loaded()
     except Exception as error:  # whatever failed, what the client typed is kept
         db.session.rollback()
