@@ -280,6 +280,7 @@ _MEETINGS_FOR_TRIAGE = (
     .outerjoin(AgendaItem, AgendaItem.meeting_id == Meeting.id)
     .where(
         Meeting.engagement_id == bindparam("engagement_id"),
+        Meeting.status != "cancelled",  # the policy passes over cancelled meetings: no need to read them
         Meeting.ends_at >= bindparam("now", type_=Meeting.ends_at.type),
         Meeting.starts_at <= bindparam("horizon", type_=Meeting.starts_at.type),
     )
@@ -294,6 +295,7 @@ def meeting_infos(
 
     Reads plain columns rather than ORM objects: triage runs on every request and only needs these.
     The window covers the agenda horizon, the needed-by time and two weeks for finding a free slot.
+    Cancelled meetings are left out: neither an agenda item nor a free slot is ever looked for in them.
     """
     horizon = max(
         until or now,
