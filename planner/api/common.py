@@ -10,7 +10,7 @@ from typing import Any
 from babel import support
 from flask import abort, current_app, g, has_app_context, jsonify, make_response, request
 from flask_babel import get_locale
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from werkzeug.datastructures import MultiDict
@@ -129,6 +129,27 @@ def api_engagement(engagement_id: int, role: str = "viewer") -> Engagement:
     return api_engagement_with_contact(engagement_id, role)[0]
 
 
+def _member_query(with_contact: bool):
+    """The engagement with the caller's role on it (and one contact of it), built once for every request."""
+    query = (
+        select(Engagement, Membership.role)
+        .outerjoin(
+            Membership,
+            (Membership.engagement_id == Engagement.id) & (Membership.user_id == bindparam("user_id")),
+        )
+        .where(Engagement.id == bindparam("engagement_id"))
+    )
+    if with_contact:
+        query = query.add_columns(Contact).outerjoin(
+            Contact, (Contact.id == bindparam("contact_id")) & (Contact.engagement_id == Engagement.id)
+        )
+    return query
+
+
+# Building a statement costs about as much as running it; these two run on most API requests.
+_MEMBER = {False: _member_query(False), True: _member_query(True)}
+
+
 def api_engagement_with_contact(
     engagement_id: int, role: str = "viewer", contact_id: Any = None
 ) -> tuple[Engagement, Contact | None]:
@@ -136,19 +157,13 @@ def api_engagement_with_contact(
 
     One round trip: the caller's membership and the contact come joined to the engagement's row.
     """
-    query = (
-        select(Engagement, Membership.role)
-        .outerjoin(
-            Membership, (Membership.engagement_id == Engagement.id) & (Membership.user_id == api_user().id)
-        )
-        .where(Engagement.id == engagement_id)
+    wanted = (
+        contact_id
+        if isinstance(contact_id, int) and not isinstance(contact_id, bool) and 0 < contact_id <= MAX_ID
+        else None
     )
-    wanted = contact_id if isinstance(contact_id, int) and 0 < contact_id <= MAX_ID else None
-    if wanted is not None:
-        query = query.add_columns(Contact).outerjoin(
-            Contact, (Contact.id == wanted) & (Contact.engagement_id == Engagement.id)
-        )
-    row = db.session.execute(query).first()
+    params = {"engagement_id": engagement_id, "user_id": api_user().id, "contact_id": wanted}
+    row = db.session.execute(_MEMBER[wanted is not None], params).first()
     if row is None:
         abort(404, description="Not found.")
     _check_role(row[1], role)
