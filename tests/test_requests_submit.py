@@ -87,6 +87,23 @@ def test_a_database_fault_while_applying_keeps_the_bare_request(client, scene, a
     assert db.session.scalar(select(func.count(AgendaItem.id))) == items
 
 
+def test_an_applied_call_invites_the_contact_and_the_member(client, scene, api_headers):
+    from planner.models import Meeting
+
+    urgent = body(reasons="deadline_pressure,other", expected_minutes=10, contact_id=scene.contact.id)
+    urgent["needed_by"] = scene.review.starts_at.replace(microsecond=0).isoformat()
+    response = client.post(URL.format(scene.engagement.id), json=urgent, headers=api_headers(scene.owner))
+    assert response.status_code == 201 and response.json["outcome"] == "call", response.json
+    db.session.expire_all()
+    call = db.session.get(Meeting, response.json["meeting_id"])
+    assert {(a.contact_id, a.user_id) for a in call.attendees} == {
+        (scene.contact.id, None),
+        (None, scene.owner.id),
+    }
+    _req, kinds = saved(response.json["id"])
+    assert kinds == ["received", "triaged", "applied"]
+
+
 @pytest.fixture
 def counted():
     """Every statement and commit any engine runs while the test looks."""

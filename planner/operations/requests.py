@@ -136,9 +136,12 @@ def _build_request(
     if contact is None and received_via == "client_page":
         # A known address on the client page links the request to that contact's profile.
         contact = _contact_by_email(engagement, values.get("requester_email", ""))
+    # Keys as well as objects: applying reads them before the row is written.
     req = MeetingRequest(
         engagement=engagement,
+        engagement_id=engagement.id,
         contact=contact,
+        contact_id=contact.id if contact else None,
         received_via=received_via,
         feed_id=feed_id,
         logged_by_id=actor.id if actor else None,
