@@ -37,6 +37,7 @@ class TokenState:
     """What a bearer token stood for when last read: its user's columns."""
 
     user: dict[str, Any]
+    # FeedStateCache keeps this beside each entry; the token's use is noted on every re-read instead.
     last_used_at: datetime | None = None
 
 
