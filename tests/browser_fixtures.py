@@ -25,7 +25,8 @@ def live_server(make_app):
     """The app on 127.0.0.1 and a free port, with CSRF on as in production; yields its base URL."""
     app = make_app(WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # A short poll interval: shutdown() waits up to one interval for the loop to notice.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="live-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -35,9 +36,10 @@ def live_server(make_app):
         thread.join(timeout=10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium from the system package; skipped with a reason when it is not installed."""
+    """Headless Chromium from the system package, one per module (each test gets its own context, so
+    cookies and storage never cross tests); skipped with a reason when it is not installed."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (Debian package 'chromium')")
     from playwright.sync_api import sync_playwright

@@ -46,44 +46,55 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _instance(env: dict[str, str], folder: Path, name: str):
-    """One gunicorn instance with two workers on a free loopback port; stopped by its PID."""
-    port = _free_port()
-    log = open(folder / f"{name}.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
-        cwd=ROOT,
-        env=env
-        | {
-            "PLANNER_BIND": f"127.0.0.1:{port}",
-            "PLANNER_WORKERS": "2",
-            "PLANNER_GRACEFUL_TIMEOUT": "5",
-            "PLANNER_INSTANCE_PATH": str(folder / name),
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+def _instances(env: dict[str, str], folder: Path, names: list[str]):
+    """Gunicorn instances with two workers each on free loopback ports; stopped by their PIDs.
+
+    All start at once and are waited for together (each takes seconds to import the app), and all are
+    told to stop before any is waited for.
+    """
+    started: list[tuple[str, subprocess.Popen, object]] = []
+    urls = []
     try:
+        for name in names:
+            port = _free_port()
+            log = open(folder / f"{name}.log", "wb")  # noqa: SIM115 - closed below
+            process = subprocess.Popen(
+                [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
+                cwd=ROOT,
+                env=env
+                | {
+                    "PLANNER_BIND": f"127.0.0.1:{port}",
+                    "PLANNER_WORKERS": "2",
+                    "PLANNER_GRACEFUL_TIMEOUT": "5",
+                    "PLANNER_INSTANCE_PATH": str(folder / name),
+                },
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            started.append((name, process, log))
+            urls.append(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (folder / f"{name}.log").read_text()[-3000:]
-            try:
-                if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "instance did not start"
-            time.sleep(0.2)
-        yield url
+        for (name, process, _), url in zip(started, urls, strict=True):
+            while True:
+                assert process.poll() is None, (folder / f"{name}.log").read_text()[-3000:]
+                try:
+                    if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                assert time.monotonic() < deadline, f"instance {name} did not start"
+                time.sleep(0.1)
+        yield urls
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        for _, process, _ in started:
+            process.send_signal(signal.SIGTERM)
+        for _, process, log in started:
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
 
 
 class SlowCalDAV:
@@ -116,7 +127,7 @@ class SlowCalDAV:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/cal/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -160,7 +171,7 @@ def cluster(tmp_path_factory):
             }
         )
         token, ids = _seed(app, slow.url)
-        with slow, _instance(env, folder, "a") as a, _instance(env, folder, "b") as b:
+        with slow, _instances(env, folder, ["a", "b"]) as (a, b):
             yield {
                 "urls": [a, b],
                 "token": token,
