@@ -32,12 +32,11 @@ def snapshot() -> dict[str, list[tuple]]:
 
 def quick_user(email: str, name: str):
     """A user whose password hash is cheap to make: these tests are about access, not hashing."""
-    from conftest import PASSWORD
-    from werkzeug.security import generate_password_hash
+    from conftest import PASSWORD, quick_password_hash
 
     from planner.models import User
 
-    user = User(email=email, name=name, password_hash=generate_password_hash(PASSWORD, "pbkdf2:sha256:1000"))
+    user = User(email=email, name=name, password_hash=quick_password_hash(PASSWORD))
     db.session.add(user)
     db.session.commit()
     return user

@@ -237,14 +237,31 @@ def client(app):
 # --- data --------------------------------------------------------------------------------------
 
 
+# The app hashes passwords with werkzeug's default, scrypt, at about 60 ms a hash and as much again at
+# every login: most of the time of a test that makes a team and logs in. Users made by the fixtures get a
+# cheap PBKDF2 hash instead (tests of who may do what are not about hashing); every other way into the
+# app (sign-up by the CLI, the demo, a password change) hashes as in production, and
+# test_passwords.py checks that production hashing is still scrypt.
+QUICK_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+def quick_password_hash(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password, QUICK_HASH_METHOD)
+
+
 @pytest.fixture
 def make_user(app):
+    import planner.models.people
     from planner.operations.people import create_user
 
     counter = iter(range(1, 10_000))
 
     def build(email: str | None = None, password: str = PASSWORD, **kwargs):
-        user = create_user(email or f"user{next(counter)}@example.com", password, **kwargs)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(planner.models.people, "generate_password_hash", quick_password_hash)
+            user = create_user(email or f"user{next(counter)}@example.com", password, **kwargs)
         db.session.commit()
         return user
 

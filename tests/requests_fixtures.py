@@ -33,10 +33,9 @@ class Scene:
 
 @pytest.fixture(scope="session")
 def owner_password_hash() -> str:
-    from conftest import PASSWORD
-    from werkzeug.security import generate_password_hash
+    from conftest import PASSWORD, quick_password_hash
 
-    return generate_password_hash(PASSWORD)
+    return quick_password_hash(PASSWORD)
 
 
 @pytest.fixture
@@ -46,7 +45,7 @@ def scene(app, owner_password_hash, make_engagement, make_meeting) -> Scene:
     from planner.operations.contacts import create_contact
     from planner.operations.feeds import create_feed
 
-    # The password hash is computed once per session: hashing is deliberately slow.
+    # The password hash is computed once per session, and cheap to check at login (see conftest.make_user).
     owner = User(email="sato@example.com", name="佐藤", password_hash=owner_password_hash)
     db.session.add(owner)
     engagement = make_engagement(owner=owner, language="ja", country="JP")
