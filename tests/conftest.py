@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import shutil
@@ -48,6 +49,34 @@ def loopback_guard():
     socket.socket.connect = _loopback_only
     yield
     socket.socket.connect = _real_connect
+
+
+def pytest_collection_finish(session):
+    """Move what imports and collection made out of the garbage collector's way.
+
+    Modules, the app's code and the collected tests live for the whole session; without this, every full
+    collection during the tests walks them again.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+# --- apps made by a test are freed after it --------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def forget_the_tests_apps():
+    """Put back the Celery task base class each app built by the test replaced.
+
+    create_app subclasses `celery_app.Task` (which holds the app) and installs the subclass, so every app
+    of the session stays reachable through a chain of task classes: hundreds of apps with their URL maps,
+    templates and engines, which makes every full garbage collection slower as the session goes on.
+    """
+    from planner.extensions import celery_app
+
+    base = celery_app.Task
+    yield
+    celery_app.Task = base
 
 
 # --- databases ---------------------------------------------------------------------------------
