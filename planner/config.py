@@ -10,7 +10,9 @@ from pathlib import Path
 from flask import Flask
 
 DEFAULTS: dict[str, object] = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # Seconds a pooled connection may sit idle before it is pinged at checkout (planner/db_pool.py).
+    "DB_PING_AFTER": 10,
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": ["en", "ja"],

@@ -51,8 +51,11 @@ def select_locale() -> str | None:
 def init_extensions(app) -> None:
     """Bind every extension to the app."""
     from planner import ROOT
+    from planner.db_pool import ping_after_idle
 
     db.init_app(app)
+    with app.app_context():
+        ping_after_idle(db.engine, float(app.config["DB_PING_AFTER"]))
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -112,7 +112,7 @@ def pg_schema(tmp_path_factory):
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    options = {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True}
+    options = {"connect_args": {"options": f"-csearch_path={schema}"}}
     folder = tmp_path_factory.mktemp("pg")
     _migrate(
         {
