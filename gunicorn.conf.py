@@ -69,3 +69,11 @@ if os.environ.get("PLANNER_CONTROL_SOCKET"):
     control_socket = os.environ["PLANNER_CONTROL_SOCKET"]
 else:
     control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:
+    """Move what the app loaded at start (modules, templates, mappers) out of the garbage collector's scans."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
