@@ -72,7 +72,7 @@ else:
 
 
 def post_worker_init(worker) -> None:
-    """Move what the app loaded at start (modules, templates, mappers) out of the garbage collector's scans."""
+    """Move what the app loaded at start (modules, templates, mappers) out of the collector's scans."""
     import gc
 
     gc.collect()

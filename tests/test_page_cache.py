@@ -16,6 +16,10 @@ from planner.operations.people import add_member
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def secret_of(token: str) -> str:
+    return token.split(".")[0]
+
+
 @pytest.fixture(autouse=True)
 def still_clock(monkeypatch):
     """Pages keep for a minute: a test running across a minute's turn must not see a second rendering."""
@@ -174,7 +178,7 @@ def test_the_client_page_is_kept_whole_and_its_form_still_works(
     again = second.get(f"/s/{token}").get_data(as_text=True)
     # A token is signed with the second it was made in; the session's secret, its first part, stays the same.
     assert "Design review" in again
-    assert {token.split(".")[0] for token in TOKEN.findall(again)} == {token.split(".")[0] for token in theirs}
+    assert {secret_of(token) for token in TOKEN.findall(again)} == {secret_of(token) for token in theirs}
 
 
 def test_a_kept_page_costs_one_statement_outside_any_transaction(
