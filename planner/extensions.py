@@ -34,6 +34,8 @@ login_manager = LoginManager()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 celery_app = Celery("planner")
+# Each app's task class derives from this base, not from the previous app's: no chain keeps old apps alive.
+_TASK_BASE = celery_app.Task
 
 
 def select_locale() -> str | None:
@@ -84,7 +86,7 @@ def init_extensions(app) -> None:
     )
     app.extensions["celery"] = celery_app
 
-    class AppContextTask(celery_app.Task):
+    class AppContextTask(_TASK_BASE):
         def __call__(self, *args, **kwargs):
             with app.app_context():
                 return self.run(*args, **kwargs)

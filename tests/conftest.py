@@ -61,24 +61,6 @@ def pytest_collection_finish(session):
     gc.freeze()
 
 
-# --- apps made by a test are freed after it --------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def forget_the_tests_apps():
-    """Put back the Celery task base class each app built by the test replaced.
-
-    create_app subclasses `celery_app.Task` (which holds the app) and installs the subclass, so every app
-    of the session stays reachable through a chain of task classes: hundreds of apps with their URL maps,
-    templates and engines, which makes every full garbage collection slower as the session goes on.
-    """
-    from planner.extensions import celery_app
-
-    base = celery_app.Task
-    yield
-    celery_app.Task = base
-
-
 # --- databases ---------------------------------------------------------------------------------
 
 
