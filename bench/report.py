@@ -176,27 +176,27 @@ NOTES = """## Notes
 
 - **Kept pages** (engagement page, week view, client page): each is kept whole per process and served again
   while the engagement's activity counter (moved by every committed change to its rows, from any instance or
-  worker), the viewer, the language and the minute are the same; only the CSRF token is put in per request. A
-  member's page then costs the login-and-membership query, one statement outside any transaction, against
+  worker), the viewer, the language and the minute are the same; only the CSRF token is put in per request.
+  A member's page then costs the login-and-membership query, one statement outside any transaction, against
   `/ping`'s none. The second table above is what a page costs when it is rendered: the first view after each
-  change. The engagement page rendered is its schedule (cached per revision) plus the panels other features put
-  around it (at-risk commitments, quiet contacts, open requests, calendar sync, feed links, the plan), about 25
-  small constant queries.
-- **Triage API** (missed): a request is validated with the same form as the web, triaged against the meetings
-  in its window, and written durably with its history in one transaction before the answer goes out. Measured
-  in-process on PostgreSQL after the idle-ping change (`/ping` 0.6 ms): about 9 ms per request, of which the
-  five statements and the commit take 1.9 ms in the database (engagement, membership and contact in one query;
-  meetings with their agenda in the window; the request; its history; the activity counter), the ORM's unit
-  of work and commit around them about 3.3 ms, reading the meetings into the policy's input 0.9 ms, the access
-  query's objects 0.7 ms and the form 0.7 ms. A ratio of 0.3 means the whole request in about 2 ms here, about
-  what the durable write's round trips alone take; it would need a hand-written SQL path beside the ORM one and
-  membership trusted from memory, which we chose not to do. The policy itself is well under its own target
-  (the table above).
+  change. The engagement page rendered is its schedule (cached per revision) plus the panels other features
+  put around it (at-risk commitments, quiet contacts, open requests, calendar sync, feed links, the plan),
+  about 25 small constant queries.
+- **Triage API** (missed): a request is validated with the same form as the web, triaged against the
+  meetings in its window, and written durably with its history in one transaction before the answer goes
+  out. Measured in-process on PostgreSQL after the idle-ping change (`/ping` 0.6 ms): about 9 ms per
+  request, of which the five statements and the commit take 1.9 ms in the database (engagement, membership
+  and contact in one query; meetings with their agenda in the window; the request; its history; the activity
+  counter), the ORM's unit of work and commit around them about 3.3 ms, reading the meetings into the
+  policy's input 0.9 ms, the access query's objects 0.7 ms and the form 0.7 ms. A ratio of 0.3 means the
+  whole request in about 2 ms here, about what the durable write's round trips alone take; it would need a
+  hand-written SQL path beside the ORM one and membership trusted from memory, which we chose not to do. The
+  policy itself is well under its own target (the table above).
 - **Feed and 304**: one indexed read of the link's state at most once a second per process
   (`PLANNER_FEED_STATE_TTL`), then the feed built once per revision.
-- **CalDAV first push**: Radicale on this machine is the bottleneck and its speed drifts during a run (see the
-  bare loop before and after). The issue's figure is for 1,000 meetings, which takes over ten minutes here:
-  `python bench/bench_caldav.py 1000`.
+- **CalDAV first push**: Radicale on this machine is the bottleneck and its speed drifts during a run (see
+  the bare loop before and after). The issue's figure is for 1,000 meetings, which takes over ten minutes
+  here: `python bench/bench_caldav.py 1000`.
 - Runs happen on a shared 2-core machine that also runs PostgreSQL and wrk (load average recorded with each
   run); each ratio is taken against `/ping` measured just before it, which cancels most of that, not all.
 """
