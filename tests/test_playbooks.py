@@ -79,6 +79,15 @@ def test_every_playbook_file_loads_and_validates():
     assert sorted(p.key for p in load_playbooks()) == [f.stem for f in files]
 
 
+def test_every_shipped_status_meeting_leaves_room_for_requests():
+    # Triage puts a request on an agenda only where the free minutes cover it (15 is the usual request).
+    for playbook in load_playbooks():
+        for phase in playbook.phases:
+            if phase.kind == "status":
+                free = phase.minutes - sum(item.minutes for item in phase.agenda)
+                assert free >= 15, (playbook.key, phase.key, free)
+
+
 def test_si_playbook_has_the_phases_of_an_si_project():
     playbook = playbook_by_key("system_integration")
     kinds = [p.kind for p in playbook.phases]
