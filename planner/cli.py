@@ -145,8 +145,9 @@ def demo_command(if_empty: bool, url: str) -> None:
     click.echo(
         f"Loaded the demo engagement “{result.engagement.name}” ({len(result.engagement.meetings)} meetings)."
     )
+    # Printed this once, as the password below: only hashes are stored.
+    click.echo(f"The client's schedule page (no login): {url.rstrip('/')}/s/{result.client_token}")
     if result.password:
-        # Printed this once; only its hash is stored.
         click.echo(f"Log in at {login} as {DEMO_EMAIL} / {result.password}")
     else:
         click.echo(f"Log in at {login} as {DEMO_EMAIL} (password unchanged).")

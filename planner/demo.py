@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from planner.demo_followups import add_followups
 from planner.extensions import db
 from planner.models import Contact, Engagement, Meeting, MeetingAttendee, User
 from planner.operations.people import add_member, create_user, find_user
@@ -107,6 +108,7 @@ class DemoResult:
     engagement: Engagement
     user: User
     password: str | None  # None when the demo user existed already (its password is unchanged)
+    client_token: str  # the client's schedule page and feed, shown once
 
 
 def new_password() -> str:
@@ -133,7 +135,10 @@ def _user(email: str, name: str, locale: str) -> tuple[User, str | None]:
 
 
 def load_demo(*, now: datetime) -> DemoResult:
-    """Create the demo users (if missing) and one demo engagement; the caller commits."""
+    """Create the demo users (if missing) and one demo engagement; the caller commits what is left.
+
+    The requests in it are submitted as the app submits them, each with its own commit.
+    """
     user, password = _user(DEMO_EMAIL, "山本 翔太", "ja")
     colleague, _ = _user(SECOND_EMAIL, "Emma Walker", "en")
     db.session.flush()
@@ -191,7 +196,8 @@ def load_demo(*, now: datetime) -> DemoResult:
         for key in ATTENDING.get(meeting.kind, ()):
             meeting.attendees.append(MeetingAttendee(contact=contacts[key]))
     _internal_preparation(engagement, meetings, user, colleague, now=now)
-    return DemoResult(engagement=engagement, user=user, password=password)
+    token = add_followups(engagement, contacts, user, now=now)
+    return DemoResult(engagement=engagement, user=user, password=password, client_token=token)
 
 
 def _internal_preparation(engagement, meetings: list[Meeting], user, colleague, *, now: datetime) -> None:

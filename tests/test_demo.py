@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from planner.demo import DEMO_EMAIL, SECOND_EMAIL
 from planner.extensions import db
 from planner.models import Contact, Engagement, Meeting, User
+from planner.models.commitments import Commitment
+from planner.models.requests import MeetingRequest
 from planner.purpose import is_vague
 from planner.workdays import is_working_day
 
@@ -56,10 +58,29 @@ def test_demo_loads_a_realistic_engagement_and_prints_the_login_once(app, client
         assert meeting.agenda and meeting.agenda_minutes <= meeting.duration_minutes
     assert meetings[0].kind == "kickoff" and meetings[0].status == "held"
 
+    # Requests the client sent, triaged by the policy itself: one already on a status meeting's agenda.
+    requests = {r.topic: r for r in db.session.scalars(select(MeetingRequest))}
+    assert {r.outcome for r in requests.values()} == {"agenda_item", "call", "email"}
+    applied = [r for r in requests.values() if r.status == "applied"]
+    assert [r.outcome for r in applied] == ["agenda_item"]
+    assert applied[0].meeting.kind == "status"
+    assert applied[0].topic in [item.title for item in applied[0].meeting.agenda]
+    assert all(r.reply_body for r in requests.values())
+    commitments = db.session.scalars(select(Commitment)).all()
+    assert {c.owed_by for c in commitments} == {"us", "client"}
+    assert [c.status for c in commitments].count("done") == 1
+
     # The demo user logs in with the printed password and sees the plan with its purposes.
     assert client.post("/login", data={"email": DEMO_EMAIL, "password": password}).status_code == 302
     page = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
     assert "基幹システム刷新プロジェクト" in page and "要件定義ワークショップ" in page
+    assert "要件定義書（第1版）の提出" in page  # due tomorrow: on the engagement page's watch list
+
+    # The client's schedule page, printed once, opens without a login.
+    link = re.search(r"schedule page \(no login\): http://127\.0\.0\.1:5000(/s/\S+)", output)
+    assert link, output
+    shared = app.test_client().get(link.group(1))
+    assert shared.status_code == 200 and "要件定義ワークショップ" in shared.get_data(as_text=True)
 
 
 def test_if_empty_is_idempotent_and_points_to_the_reset_command(app):
