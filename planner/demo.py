@@ -67,6 +67,8 @@ CONTACTS = [
         "phone": "048-555-0177",
         "language": "ja",
         "preferred_channel": "phone",
+        "call_from": time(14, 0),
+        "call_until": time(17, 30),
         "readers": "self",
         "prefers_format": "diagrams",
         "notes": (
@@ -83,6 +85,8 @@ CONTACTS = [
         "phone": "+49 40 5555 0199",
         "language": "en",
         "preferred_channel": "video",
+        "call_from": time(16, 0),
+        "call_until": time(18, 0),
         "readers": "self",
         "prefers_format": "prose",
         "notes": (

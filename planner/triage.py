@@ -110,6 +110,8 @@ class RequestInfo:
     people: int = 1
     preferred_format: str | None = None
     contact_channel: str | None = None
+    # When the contact takes calls (wall-clock, engagement's zone), if they told us.
+    call_hours: tuple[time, time] | None = None
 
 
 @dataclass(frozen=True)
@@ -259,12 +261,14 @@ def propose_slot(
     now: datetime,
     not_before: datetime | None = None,
     search_days: int = 31,
+    hours: tuple[time, time] | None = None,
 ) -> datetime:
-    """The first free slot of `minutes` in business hours on a working day, not in the past (UTC).
+    """The first free slot of `minutes` in business hours (or `hours`) on a working day, not in the past.
 
     Slots fall on the half hour and avoid the engagement's own meetings; when the search finds
     nothing free it falls back to the start of the first working day.
     """
+    day_start, day_end = hours or (settings.workday_start, settings.workday_end)
     tz = settings.tz
     start = _round_up(max(now + timedelta(minutes=settings.call_lead_minutes), not_before or now), 30, tz)
     length = timedelta(minutes=minutes)
@@ -278,8 +282,8 @@ def propose_slot(
     first_open: datetime | None = None
     for _ in range(search_days):
         if is_working_day(day, settings.country):
-            opens = local_datetime(day, settings.workday_start, settings.zone).astimezone(UTC)
-            closes = local_datetime(day, settings.workday_end, settings.zone).astimezone(UTC)
+            opens = local_datetime(day, day_start, settings.zone).astimezone(UTC)
+            closes = local_datetime(day, day_end, settings.zone).astimezone(UTC)
             slot = max(start, opens)
             if first_open is None and slot + length <= closes:
                 first_open = slot
@@ -292,7 +296,7 @@ def propose_slot(
     if first_open is not None:
         return first_open
     fallback_day = next_working_day(start.astimezone(tz).date(), settings.country)
-    return local_datetime(fallback_day, settings.workday_start, settings.zone).astimezone(UTC)
+    return local_datetime(fallback_day, day_start, settings.zone).astimezone(UTC)
 
 
 def meeting_minutes(request: RequestInfo) -> int:
@@ -313,8 +317,13 @@ def propose_meeting_slot(
 def propose_call_slot(
     request: RequestInfo, meetings: Sequence[MeetingInfo], settings: TriageSettings, *, now: datetime
 ) -> datetime:
-    """A call slot today if business hours allow, else on the next working day (UTC)."""
-    return propose_slot(max(5, request.expected_minutes), meetings, settings, now=now)
+    """A call slot today if business hours allow, else on the next working day (UTC).
+
+    The contact's call hours, when known, take the place of business hours: they told us when they can talk.
+    """
+    return propose_slot(
+        max(5, request.expected_minutes), meetings, settings, now=now, hours=request.call_hours
+    )
 
 
 # --- the rules ------------------------------------------------------------------------------------------
@@ -369,6 +378,10 @@ def _call(
     minutes = max(5, request.expected_minutes)
     en.append(f"Proposed call: {when_en}, about {minutes} minutes.")
     ja.append(f"電話の候補：{when_ja}（{minutes}分程度）。")
+    if request.call_hours:
+        start, end = (t.strftime("%H:%M") for t in request.call_hours)
+        en.append(f"Within the hours they take calls ({start}–{end}).")
+        ja.append(f"先方が電話を受けられる時間帯（{start}〜{end}）に合わせています。")
     return Decision(
         "call",
         rule,

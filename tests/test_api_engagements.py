@@ -189,6 +189,10 @@ def test_contact_roles(client, crew):
         ({"name": "A", "notes": "x" * 4001}, {"notes"}),
         ({"name": "A", "phone": 123}, {"phone"}),
         ({"name": "A", "engagement_id": 5}, {"engagement_id"}),
+        ({"name": "A", "call_from": "14:00"}, {"call_until"}),
+        ({"name": "A", "call_from": "14:00", "call_until": "13:00"}, {"call_until"}),
+        ({"name": "A", "call_from": "25:00", "call_until": "26:00"}, {"call_from", "call_until"}),
+        ({"name": "A", "call_from": 14, "call_until": "16:00"}, {"call_from"}),
     ],
 )
 def test_contact_errors_name_each_field(client, crew, payload, fields):
@@ -222,3 +226,21 @@ def test_patch_contact_changes_only_what_is_given(client, crew):
         ]
         == ""
     )
+
+
+def test_call_hours_go_in_and_out_as_wall_clock_times(client, crew):
+    one = f"/api/v1/contacts/{crew.contact.id}"
+    response = client.patch(
+        one, json={"call_from": "14:00", "call_until": "17:30"}, headers=crew.headers["member"]
+    )
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["call_from"], response.get_json()["call_until"]) == ("14:00", "17:30")
+    # Another change keeps them; null for both clears them.
+    assert (
+        client.patch(one, json={"phone": "03-1"}, headers=crew.headers["member"]).get_json()["call_from"]
+        == "14:00"
+    )
+    cleared = client.patch(one, json={"call_from": None, "call_until": None}, headers=crew.headers["member"])
+    assert (cleared.get_json()["call_from"], cleared.get_json()["call_until"]) == (None, None)
+    db.session.expire_all()
+    assert db.session.get(Contact, crew.contact.id).call_hours is None

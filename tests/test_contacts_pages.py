@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from planner.extensions import db
 from planner.models import Contact, utcnow
@@ -59,6 +59,16 @@ def test_create_and_edit_contact_with_every_profile_field(client, login, team):
     assert (contact.preferred_channel, contact.readers, contact.prefers_format) == ("phone", None, "diagrams")
     page = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
     assert "Hans Weber" in page and "Phone" in page and "Diagrams" in page
+
+    hours = {"name": "Hans Weber", "language": "en", "preferred_channel": "phone", "call_from": "14:00"}
+    refused = client.post(f"/contacts/{contact.id}/edit", data=hours)
+    assert refused.status_code == 400 and "Give both times, or neither." in refused.get_data(as_text=True)
+    assert (
+        client.post(f"/contacts/{contact.id}/edit", data=hours | {"call_until": "17:30"}).status_code == 302
+    )
+    db.session.expire_all()
+    assert db.session.get(Contact, contact.id).call_hours == (time(14), time(17, 30))
+    assert "14:00–17:30" in client.get(f"/contacts/{contact.id}").get_data(as_text=True)
 
     bad = client.post(
         f"/contacts/{contact.id}/edit", data={"name": "", "language": "xx", "preferred_channel": "fax"}

@@ -66,6 +66,10 @@ def test_demo_loads_a_realistic_engagement_and_prints_the_login_once(app, client
     assert applied[0].meeting.kind == "status"
     assert applied[0].topic in [item.title for item in applied[0].meeting.agenda]
     assert all(r.reply_body for r in requests.values())
+    # The site leader takes calls only in the afternoon (the morning is the shipping peak): so is the call.
+    site_call = requests["ハンディ端末の新しい操作手順について"]
+    assert site_call.outcome == "call"
+    assert site_call.proposed_call_at.astimezone(engagement.tz).time() >= site_call.contact.call_from
     commitments = db.session.scalars(select(Commitment)).all()
     assert {c.owed_by for c in commitments} == {"us", "client"}
     assert [c.status for c in commitments].count("done") == 1

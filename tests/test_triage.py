@@ -334,6 +334,34 @@ def test_call_slot_in_another_zone() -> None:
     )
 
 
+def test_call_slot_falls_in_the_contacts_call_hours() -> None:
+    # Monday 10:00: they take calls from 14:00, so the first slot is 14:00 today, not 10:30.
+    slot = propose_call_slot(request(call_hours=(time(14), time(17, 30))), [], SETTINGS, now=NOW)
+    assert slot.astimezone(TOKYO) == datetime(2026, 5, 11, 14, 0, tzinfo=TOKYO)
+
+
+def test_call_hours_past_for_today_move_the_call_to_the_next_working_day() -> None:
+    friday_evening = datetime(2026, 5, 15, 7, 0, tzinfo=UTC)  # Fri 16:00 in Tokyo
+    slot = propose_call_slot(request(call_hours=(time(9), time(11))), [], SETTINGS, now=friday_evening)
+    assert slot.astimezone(TOKYO) == datetime(2026, 5, 18, 9, 0, tzinfo=TOKYO)
+
+
+def test_call_hours_taken_by_a_meeting_push_the_call_to_the_end_of_it() -> None:
+    busy = meeting(starts_at=datetime(2026, 5, 11, 5, 0, tzinfo=UTC), minutes=60)  # 14:00-15:00 Tokyo
+    slot = propose_call_slot(request(call_hours=(time(14), time(17))), [busy], SETTINGS, now=NOW)
+    assert slot.astimezone(TOKYO).time() == time(15, 0)
+
+
+def test_a_call_decision_says_it_keeps_to_the_contacts_hours() -> None:
+    decision = decide(
+        request(reasons=("problem_or_complaint",), call_hours=(time(14), time(17, 30))), [], SETTINGS, now=NOW
+    )
+    assert decision.outcome == "call"
+    assert decision.proposed_at.astimezone(TOKYO).time() == time(14, 0)
+    assert any("14:00–17:30" in line for line in decision.explanation_en)
+    assert any("14:00〜17:30" in line for line in decision.explanation_ja)
+
+
 # --- input checks and words -----------------------------------------------------------------------------
 
 

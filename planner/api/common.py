@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import time as time_of_day
 from typing import Any
 
 from babel import support
@@ -199,6 +200,8 @@ def _as_form_values(value) -> list[str]:
         return ["\x00invalid"]
     if isinstance(value, datetime):
         return [value.isoformat()]
+    if isinstance(value, time_of_day):
+        return [value.strftime("%H:%M")]
     return [str(value)]
 
 

@@ -26,6 +26,8 @@ FIELDS = {
     "readers": F("string", "Who reads what we send them.", nullable=True, enum=tuple(READERS_LABELS)),
     "prefers_format": F("string", nullable=True, enum=tuple(FORMAT_LABELS)),
     "notes": F("text", "Background that stays true about them.", nullable=True, max_length=4000),
+    "call_from": F("time", "They take calls from (engagement's zone); both or neither.", nullable=True),
+    "call_until": F("time", "They take calls until (engagement's zone).", nullable=True),
 }
 READ_ONLY = ("id", "engagement_id", "created_at", "updated_at")
 
@@ -42,7 +44,9 @@ def contact_json(contact: Contact) -> dict:
     return {
         "id": contact.id,
         "engagement_id": contact.engagement_id,
-        **{key: getattr(contact, key) for key in FIELDS},
+        **{key: getattr(contact, key) for key in FIELDS if key not in ("call_from", "call_until")},
+        "call_from": contact.call_from.strftime("%H:%M") if contact.call_from else None,
+        "call_until": contact.call_until.strftime("%H:%M") if contact.call_until else None,
         "created_at": iso(contact.created_at),
         "updated_at": iso(contact.updated_at),
     }
@@ -99,6 +103,8 @@ CONTACT_SCHEMA = {
         "readers": {"type": "string", "nullable": True, "enum": [*READERS_LABELS, None]},
         "prefers_format": {"type": "string", "nullable": True, "enum": [*FORMAT_LABELS, None]},
         "notes": {"type": "string"},
+        "call_from": {"type": "string", "nullable": True, "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+        "call_until": {"type": "string", "nullable": True, "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
     },

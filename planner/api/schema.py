@@ -15,6 +15,7 @@ KIND_TYPES = {
     "string": (str,),
     "text": (str,),
     "date": (str,),
+    "time": (str,),
     "date-time": (str,),
     "uri": (str,),
     "email": (str,),
@@ -26,6 +27,7 @@ TYPE_WORDS = {
     "string": "a string",
     "text": "a string",
     "date": "a date string (YYYY-MM-DD)",
+    "time": "a time string (HH:MM)",
     "date-time": "an ISO 8601 date-time string",
     "uri": "a URL string",
     "email": "an email address string",
@@ -101,6 +103,8 @@ def _schema(field: F) -> dict:
         out = {"type": "string"}
         if field.kind in ("date", "date-time", "uri", "email"):
             out["format"] = field.kind
+        elif field.kind == "time":
+            out["pattern"] = "^[0-2][0-9]:[0-5][0-9]$"
     if field.description:
         out["description"] = field.description
     if field.nullable:

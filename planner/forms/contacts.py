@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
@@ -54,11 +54,31 @@ class ContactForm(FlaskForm):
     prefers_format = SelectField(
         _l("Prefers"), choices=options([("", "—"), *FORMAT_LABELS.items()]), default="", validate_choice=False
     )
+    call_from = TimeField(
+        _l("Takes calls from"),
+        validators=[Optional()],
+        description=_l("In the engagement's time zone. A proposed call falls inside these hours."),
+    )
+    call_until = TimeField(_l("Until"), validators=[Optional()])
     notes = TextAreaField(
         _l("Profile notes"),
         validators=[Optional(), Length(max=4000)],
         description=_l("Background that stays true: tenure, responsibilities, how they like to work."),
     )
+
+    def validate(self, extra_validators=None) -> bool:
+        # Checked here: a blank time stops its own field's validators, and the pair is one fact.
+        valid = super().validate(extra_validators)
+        start, end = self.call_from, self.call_until
+        if start.errors or end.errors or (start.data is None and end.data is None):
+            return valid
+        if start.data is None or end.data is None:
+            end.errors.append(_l("Give both times, or neither."))
+        elif end.data <= start.data:
+            end.errors.append(_l("The end must be after the start."))
+        else:
+            return valid
+        return False
 
     def validate_readers(self, field):
         if field.data and field.data not in READERS_LABELS:
@@ -79,6 +99,8 @@ class ContactForm(FlaskForm):
             preferred_channel=self.preferred_channel.data,
             readers=_none_if_blank(self.readers.data),
             prefers_format=_none_if_blank(self.prefers_format.data),
+            call_from=self.call_from.data,
+            call_until=self.call_until.data,
         )
         return data
 

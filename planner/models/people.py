@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -92,7 +92,17 @@ class Contact(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     readers: Mapped[str | None] = mapped_column(String(10))
     prefers_format: Mapped[str | None] = mapped_column(String(10))
+    # When they take calls, wall-clock in the engagement's zone: a proposed call falls inside these hours.
+    call_from: Mapped[time | None] = mapped_column(Time)
+    call_until: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     engagement: Mapped[Engagement] = relationship(back_populates="contacts")
+
+    @property
+    def call_hours(self) -> tuple[time, time] | None:
+        """The hours they take calls, when both ends are known."""
+        if self.call_from is None or self.call_until is None:
+            return None
+        return self.call_from, self.call_until

@@ -24,6 +24,8 @@ CONTACT_FIELDS = (
     "notes",
     "readers",
     "prefers_format",
+    "call_from",
+    "call_until",
 )
 
 

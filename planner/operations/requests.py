@@ -341,6 +341,7 @@ def request_info(req: MeetingRequest) -> RequestInfo:
         people=req.people,
         preferred_format=None if req.preferred_format == "any" else req.preferred_format,
         contact_channel=req.contact.preferred_channel if req.contact else None,
+        call_hours=req.contact.call_hours if req.contact else None,
     )
 
 
