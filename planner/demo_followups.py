@@ -77,12 +77,12 @@ def add_followups(engagement: Engagement, contacts: dict[str, Contact], user: Us
 
     Submitting a request commits, as it does in the app, so this runs once everything else is in place.
     """
+    _commitments(engagement, contacts, user, now=now)  # first: a status summary lists the open ones
     db.session.flush()
     for key, came_by, apply, data, hours in REQUESTS:
         needed_by = now + timedelta(hours=hours) if hours else None
         values = data | {"contact_id": contacts[key].id, "needed_by": needed_by}
         submit_request(engagement, values, received_via=came_by, now=now, actor=user, apply=apply)
-    _commitments(engagement, contacts, user, now=now)
     _, token = create_feed(
         engagement,
         label="さくら物流 ご担当者様",

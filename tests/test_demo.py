@@ -78,7 +78,8 @@ def test_demo_loads_a_realistic_engagement_and_prints_the_login_once(app, client
     assert client.post("/login", data={"email": DEMO_EMAIL, "password": password}).status_code == 302
     page = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
     assert "基幹システム刷新プロジェクト" in page and "要件定義ワークショップ" in page
-    assert "要件定義書（第1版）の提出" in page  # due tomorrow: on the engagement page's watch list
+    assert "要件定義書（第1版）の提出" in page  # due next working day: on the watch list
+    assert "14:00–17:30" in client.get(f"/requests/{site_call.id}").get_data(as_text=True)
 
     # The client's schedule page, printed once, opens without a login.
     link = re.search(r"schedule page \(no login\): http://127\.0\.0\.1:5000(/s/\S+)", output)
