@@ -441,8 +441,8 @@ def decide(
         en = ["Something went wrong for the client: a problem is never answered by mail alone or put off."]
         ja = ["問題・ご不満のご連絡のため、メールだけで済ませず、先送りもせずに直接対応します。"]
         if short and request.people <= settings.complaint_max_people:
-            en.append(f"It is short (≤ {limit} min) and involves few people, so we call now.")
-            ja.append(f"短時間（{limit}分以内）で関係者も少ないため、すぐにお電話します。")
+            en.append(f"It is short (≤ {limit} min) with few people: we call at the first free slot.")
+            ja.append(f"短時間（{limit}分以内）で関係者も少ないため、最も早く空いている時間にお電話します。")
             return _call("R1", request, meetings, settings, now, en, ja)
         en.append("It needs more time or people than a call: a dedicated meeting within two working days.")
         ja.append("電話では収まらない時間・人数のため、2営業日以内に個別の打ち合わせを設けます。")
