@@ -12,8 +12,6 @@ from babel import support
 from flask import abort, current_app, g, has_app_context, jsonify, make_response, request
 from flask_babel import get_locale
 from sqlalchemy import bindparam, event, select
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
 from werkzeug.datastructures import MultiDict
 from wtforms.i18n import messages_path
 
@@ -22,6 +20,7 @@ from planner.feed_cache import FeedStateCache
 from planner.models import ApiToken, Contact, Engagement, Meeting, Membership, User
 from planner.models.people import ROLES
 from planner.tokens import token_hash
+from planner.web.access_cache import attached
 from planner.web.converters import MAX_ID
 from planner.web.feeds import feed_state_ttl
 
@@ -64,22 +63,10 @@ def token_user(token: str, *, now: datetime) -> User | None:
     key, clock = token_hash(token), _clock()
     entry = _token_states().get(key, clock, ttl)
     if entry is not None:
-        return _attached_user(entry.state.user)
+        return attached(User, entry.state.user)
     user = user_for_token(token, now=now)
     if user is not None:
         _token_states().put(key, TokenState({c: getattr(user, c) for c in _USER_COLUMNS}), clock)
-    return user
-
-
-def _attached_user(columns: dict[str, Any]) -> User:
-    """The remembered user in this request's session, without a query."""
-    session = db.session()
-    found = session.identity_map.get(identity_key(User, columns["id"]))
-    if found is not None:
-        return found
-    user = User(**columns)
-    make_transient_to_detached(user)
-    session.add(user)
     return user
 
 

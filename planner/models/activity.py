@@ -17,6 +17,8 @@ from planner.models.requests import MeetingRequest
 from planner.models.schedule import Engagement, Meeting
 
 PENDING = "engagement_activity"
+# Set once a commit moved a counter: what a process remembers of engagements is then out of date.
+BUMPED = "engagement_activity_bumped"
 # The column that leads from a row to its engagement, and the table it names; the first one present wins.
 _TRAILS = (
     ("engagement_id", None),
@@ -77,6 +79,7 @@ def _bump(session: Session) -> None:
         else:
             conditions.append(table.c.id.in_(select(parent.engagement_id).where(parent.id.in_(ids))))
     session.connection().execute(update(table).where(or_(*conditions)).values(activity=table.c.activity + 1))
+    session.info[BUMPED] = True
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Engagement):
             session.expire(obj, ["activity"])
@@ -85,3 +88,4 @@ def _bump(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(BUMPED, None)

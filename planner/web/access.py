@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from planner.extensions import db
 from planner.models import AgendaItem, Contact, Engagement, Meeting, Membership, User
 from planner.models.people import ROLES
+from planner.web.access_cache import recall, remember
 
 
 def membership(engagement: Engagement) -> Membership | None:
@@ -61,9 +62,12 @@ def load_user_and_membership(user_id: int) -> User | None:
     engagement_id = (request.view_args or {}).get("engagement_id") if request else None
     if not isinstance(engagement_id, int):
         return db.session.get(User, user_id)
-    row = _first_row(_USER_AND_MEMBERSHIP, {"user_id": user_id, "engagement_id": engagement_id})
+    row = recall(user_id, engagement_id)
     if row is None:
-        return None
+        row = _first_row(_USER_AND_MEMBERSHIP, {"user_id": user_id, "engagement_id": engagement_id})
+        if row is None:
+            return None
+        remember(user_id, engagement_id, row)
     user, engagement, found = row
     g.loaded_engagement = (engagement_id, engagement)
     g.setdefault("memberships", {})[engagement_id] = found

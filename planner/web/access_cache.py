@@ -1,0 +1,91 @@
+"""A member's access to an engagement, trusted from memory for FEED_STATE_TTL seconds like a feed link.
+
+A kept page then costs no query at all. The rows are remembered as column values, never as ORM objects shared
+between requests, and this process forgets them at the first committed change to any engagement's rows; other
+processes see a change, a removed member included, within the TTL (1 s by default, 0 in tests).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
+
+from planner.extensions import db
+from planner.feed_cache import FeedStateCache
+from planner.models.activity import BUMPED
+
+Columns = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RememberedAccess:
+    """The user, engagement and membership rows (None for a stranger's membership) as column values."""
+
+    rows: tuple[tuple[type, Columns] | None, ...]
+    # FeedStateCache keeps this beside each entry.
+    last_used_at: None = None
+
+
+def _entries() -> FeedStateCache:
+    return current_app.extensions.setdefault("planner_member_access", FeedStateCache(max_entries=4096))
+
+
+def _ttl() -> float:
+    from planner.web.feeds import feed_state_ttl  # the feeds module reaches access through its views
+
+    return feed_state_ttl()
+
+
+def _key(user_id: int, engagement_id: int) -> str:
+    return f"{user_id}:{engagement_id}"
+
+
+def columns_of(obj) -> Columns:
+    """The loaded column values of an ORM object."""
+    return {attr.key: getattr(obj, attr.key) for attr in db.inspect(obj).mapper.column_attrs}
+
+
+def attached(model: type, columns: Columns):
+    """The row as an object of this request's session, without a query."""
+    session = db.session()
+    found = session.identity_map.get(identity_key(model, columns["id"]))
+    if found is not None:
+        return found
+    obj = model(**columns)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+def recall(user_id: int, engagement_id: int) -> tuple | None:
+    """The remembered rows as objects of this request's session, or None when not remembered (or too old)."""
+    ttl = _ttl()
+    if ttl <= 0:
+        return None
+    entry = _entries().get(_key(user_id, engagement_id), time.monotonic(), ttl)
+    if entry is None:
+        return None
+    return tuple(attached(*row) if row is not None else None for row in entry.state.rows)
+
+
+def remember(user_id: int, engagement_id: int, objects: tuple) -> None:
+    """Keep the rows just read, when remembering is on."""
+    if _ttl() <= 0:
+        return
+    rows = tuple((type(obj), columns_of(obj)) if obj is not None else None for obj in objects)
+    _entries().put(_key(user_id, engagement_id), RememberedAccess(rows), time.monotonic())
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_a_change(session: Session) -> None:
+    # Any change to an engagement's rows (members and users included) moved its activity counter.
+    if session.info.pop(BUMPED, False) and has_app_context():
+        entries = current_app.extensions.get("planner_member_access")
+        if entries is not None:
+            entries.clear()
