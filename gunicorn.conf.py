@@ -70,10 +70,3 @@ if os.environ.get("PLANNER_CONTROL_SOCKET"):
 else:
     control_socket_disable = True
 
-
-def post_worker_init(worker) -> None:
-    """Move what the app loaded at start (modules, templates, mappers) out of the collector's scans."""
-    import gc
-
-    gc.collect()
-    gc.freeze()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import ipaddress
 import os
 import shutil
@@ -49,16 +48,6 @@ def loopback_guard():
     socket.socket.connect = _loopback_only
     yield
     socket.socket.connect = _real_connect
-
-
-def pytest_collection_finish(session):
-    """Move what imports and collection made out of the garbage collector's way.
-
-    Modules, the app's code and the collected tests live for the whole session; without this, every full
-    collection during the tests walks them again.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 # --- databases ---------------------------------------------------------------------------------
