@@ -160,7 +160,8 @@ def _soak(data: dict) -> list[str]:
         f"other failures: {data['failures']}.",
         f"- Reads by status class: {data.get('reads')}; writes: {data.get('writes')}; "
         f"calendar syncs completed by the worker: {data.get('syncs_completed', 0)}.",
-        f"- Error lines in the logs: {data['error_lines']}. "
+        f"- Error lines in the logs: {data['error_lines']}; workers that died and were replaced: "
+        f"{data.get('worker_deaths', 'not counted')}. "
         f"Load average at the end: {data.get('load_average')}.",
         "- Worker memory after warm-up (RSS, MiB, first → last sample, "
         f"max growth {data['max_rss_growth_pct']}%, "

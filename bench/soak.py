@@ -301,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
                     "growth_pct": round((max(after) - after[0]) / after[0] * 100, 1),
                 }
         logs = error_lines(server.log_path)
+        # A worker that dies (a crash, a kill) is replaced quietly by gunicorn: count each one.
+        deaths = re.findall(r"Worker \(pid:\d+\) was sent \w+", server.log_path.read_text(errors="replace"))
         syncs = 0
         if worker_log.exists():
             logs += error_lines(worker_log, celery=True)
@@ -316,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             failures=(sum(int(n) for n in errors.groups()) if errors else 0)
             + sum(v for k, v in writes.items() if k.startswith("failed")),
             error_lines=len(logs),
+            worker_deaths=len(deaths),
             syncs_completed=syncs,
             first_errors=logs[:5],
             workers_rss=rss,
@@ -325,12 +328,14 @@ def main(argv: list[str] | None = None) -> int:
         result["met"] = (
             result["status_5xx"] == 0
             and result["error_lines"] == 0
+            and result["worker_deaths"] == 0
             and bool(rss)
             and all(w["growth_pct"] <= RSS_LIMIT * 100 for w in rss.values())
         )
     (HERE / "soak-results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     report.write()
-    print(json.dumps({k: result[k] for k in ("requests", "status_5xx", "error_lines", "workers_rss", "met")}))
+    shown = ("requests", "status_5xx", "error_lines", "worker_deaths", "workers_rss", "met")
+    print(json.dumps({k: result[k] for k in shown}))
     return 0 if result["met"] else 1
 
 
