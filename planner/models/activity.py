@@ -47,6 +47,11 @@ def _trail(obj) -> tuple[object, int] | None:
     return None
 
 
+def note_change(session: Session, engagement_id: int) -> None:
+    """Count a change the unit of work does not see (a row written with a Core statement)."""
+    session.info.setdefault(PENDING, set()).add((None, engagement_id))
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, flush_context) -> None:
     pending: set[tuple[object, int]] = session.info.setdefault(PENDING, set())

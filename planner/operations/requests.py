@@ -14,12 +14,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from planner.extensions import db
 from planner.mailer import MailError, send_mail
 from planner.models import AgendaItem, Contact, Engagement, Meeting, User
+from planner.models.activity import note_change
 from planner.models.requests import CHANNELS, FORMATS, OPEN_STATUSES, MeetingRequest, RequestEvent
+from planner.operations.memo import remembered
 from planner.operations.schedule import add_agenda_item, create_meeting
 from planner.replies.requests import (
     CommitmentRef,
@@ -199,11 +203,7 @@ def submit_request(
             except RequestError as error:
                 # apply_decision checks before it changes anything, so the triage is still worth keeping.
                 refused = str(error)
-        history = [(e.kind, e.detail, e.actor_id, e.created_at) for e in req.events]
-        req.events.clear()
-        db.session.add(req)
-        db.session.flush()
-        _insert_history(req, history)
+        _insert_request(req)
         _commit_keeping_loaded()
     except Exception as error:  # whatever failed, what the client typed is kept
         db.session.rollback()
@@ -213,18 +213,39 @@ def submit_request(
     return req, refused
 
 
-def _insert_history(req: MeetingRequest, history: list[tuple[str, str, int | None, datetime]]) -> None:
-    """A just-inserted request's first events in one statement rather than one ORM insert each.
+def _insert_request(req: MeetingRequest) -> None:
+    """Write a new request and its history in two statements and keep it in the session as written.
 
-    The request's own row already counts as a change of its engagement (engagements.activity), so
-    these rows of the same request need no separate notice.
+    The unit of work would cost more than the rest of a request to the API; the row is the same.
     """
+    table = MeetingRequest.__table__
+    given = sa_inspect(req).dict
+    values = {c.key: given[c.key] if c.key in given else _default_of(c) for c in table.c if c.key != "id"}
+    connection = db.session.connection()
+    req.id = connection.execute(insert(table).returning(table.c.id), values).scalar_one()
     columns = ("kind", "detail", "actor_id", "created_at")
-    db.session.connection().execute(
-        insert(RequestEvent.__table__),
-        [{"request_id": req.id, **dict(zip(columns, row, strict=True))} for row in history],
-    )
+    history = [{"request_id": req.id, **{c: getattr(e, c) for c in columns}} for e in req.events]
+    connection.execute(insert(RequestEvent.__table__), history)
+    note_change(db.session(), req.engagement_id)
+    for key, value in values.items():
+        if key not in given:
+            setattr(req, key, value)
+    set_committed_value(req, "events", [])
+    make_transient_to_detached(req)
+    db.session.add(req)
     db.session.expire(req, ["events"])  # read from the database when someone asks
+
+
+def _default_of(column):
+    """What the unit of work would have written for a column left unset."""
+    default = column.default
+    if default is None:
+        return None
+    if default.is_callable:
+        return default.arg(None)
+    if default.is_scalar:
+        return default.arg
+    raise ValueError(f"{column.key}: a SQL default is not known before the insert")
 
 
 def _save_bare(
@@ -296,17 +317,32 @@ def meeting_infos(
 ) -> list[MeetingInfo]:
     """The engagement's meetings from now on, as the policy sees them (agenda minutes and titles).
 
-    Reads plain columns rather than ORM objects: triage runs on every request and only needs these.
     The window covers the agenda horizon, the needed-by time and two weeks for finding a free slot.
     Cancelled meetings are left out: neither an agenda item nor a free slot is ever looked for in them.
+    A window from the start of this hour is read once per process and revision (operations/memo.py).
     """
     horizon = max(
         until or now,
         now + timedelta(days=engagement.agenda_horizon_days),
         now + timedelta(days=SLOT_SEARCH_DAYS),
     )
-    # One round trip: each meeting's row repeats once per agenda item (outer join).
-    params = {"engagement_id": engagement.id, "now": now, "horizon": horizon}
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    kept_until = hour + timedelta(days=max(engagement.agenda_horizon_days, SLOT_SEARCH_DAYS), hours=1)
+    if horizon > kept_until:
+        return _read_meeting_infos(engagement.id, now, horizon)
+    kept = remembered(
+        engagement,
+        ("triage meetings", hour),
+        engagement.revision,
+        lambda: _read_meeting_infos(engagement.id, hour, kept_until),
+    )
+    return [m for m in kept if m.ends_at >= now and m.starts_at <= horizon]
+
+
+def _read_meeting_infos(engagement_id: int, since: datetime, until: datetime) -> tuple[MeetingInfo, ...]:
+    # Plain columns rather than ORM objects, in one round trip: each meeting's row repeats once per agenda
+    # item (outer join).
+    params = {"engagement_id": engagement_id, "now": since, "horizon": until}
     db.session.flush()  # pending changes count, as with any ORM query (autoflush)
     rows = db.session.connection().execute(_MEETINGS_FOR_TRIAGE, params).all()
     grouped: dict[int, tuple[Any, list[tuple[str, int]]]] = {}
@@ -314,7 +350,7 @@ def meeting_infos(
         _first, agenda = grouped.setdefault(row.id, (row, []))
         if row.item_title is not None:
             agenda.append((row.item_title, row.item_minutes))
-    return [
+    return tuple(
         MeetingInfo(
             id=row.id,
             title=row.title,
@@ -327,7 +363,7 @@ def meeting_infos(
             cancelled=row.status == "cancelled",
         )
         for row, agenda in grouped.values()
-    ]
+    )
 
 
 def request_info(req: MeetingRequest) -> RequestInfo:
