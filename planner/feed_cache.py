@@ -117,6 +117,12 @@ class FeedStateCache:
                 self._entries.popitem(last=False)
         return entry
 
+    def revise(self, change: Callable[[Any], Any]) -> None:
+        """Replace every state by `change(state)`, keeping when it was read."""
+        with self._lock:
+            for entry in self._entries.values():
+                entry.state = change(entry.state)
+
     def clear(self) -> None:
         """Forget every state (after a revocation or rotation in this process)."""
         with self._lock:

@@ -20,7 +20,7 @@ from planner.feed_cache import FeedStateCache
 from planner.models import ApiToken, Contact, Engagement, Meeting, Membership, User
 from planner.models.people import ROLES
 from planner.tokens import token_hash
-from planner.web.access_cache import attached
+from planner.web.access_cache import attached, columns_of, recall, remember
 from planner.web.converters import MAX_ID
 from planner.web.feeds import feed_state_ttl
 
@@ -119,9 +119,9 @@ def api_engagement(engagement_id: int, role: str = "viewer") -> Engagement:
 
 
 def _member_query(with_contact: bool):
-    """The engagement with the caller's role on it (and one contact of it), built once for every request."""
+    """The engagement with the caller's membership (and one contact of it), built once for every request."""
     query = (
-        select(Engagement, Membership.role)
+        select(Engagement, Membership)
         .outerjoin(
             Membership,
             (Membership.engagement_id == Engagement.id) & (Membership.user_id == bindparam("user_id")),
@@ -144,19 +144,73 @@ def api_engagement_with_contact(
 ) -> tuple[Engagement, Contact | None]:
     """The engagement as `api_engagement` gives it, and its contact `contact_id` if that is one of its own.
 
-    One round trip: the caller's membership and the contact come joined to the engagement's row.
+    The caller's access is trusted from memory as on the web (planner/web/access_cache.py), and so is the
+    contact; otherwise one round trip brings the membership and the contact joined to the engagement's row.
     """
     wanted = (
         contact_id
         if isinstance(contact_id, int) and not isinstance(contact_id, bool) and 0 < contact_id <= MAX_ID
         else None
     )
-    params = {"engagement_id": engagement_id, "user_id": api_user().id, "contact_id": wanted}
+    user = api_user()
+    known = recall(user.id, engagement_id)
+    if known is not None and known[1] is not None:
+        _check_role(known[2].role if known[2] is not None else None, role)
+        return known[1], remembered_contact(known[1], wanted) if wanted is not None else None
+    params = {"engagement_id": engagement_id, "user_id": user.id, "contact_id": wanted}
     row = db.session.execute(_MEMBER[wanted is not None], params).first()
     if row is None:
         abort(404, description="Not found.")
-    _check_role(row[1], role)
-    return row[0], row[2] if wanted is not None else None
+    remember(user.id, engagement_id, (user, row[0], row[1]))
+    _check_role(row[1].role if row[1] is not None else None, role)
+    contact = row[2] if wanted is not None else None
+    if contact is not None:
+        _remember_contact(contact)
+    return row[0], contact
+
+
+# -- contacts, trusted from memory for FEED_STATE_TTL seconds like access ---------------------------------
+
+
+def _contacts() -> FeedStateCache:
+    return current_app.extensions.setdefault("planner_api_contacts", FeedStateCache(max_entries=4096))
+
+
+@dataclass(frozen=True)
+class _ContactColumns:
+    columns: dict[str, Any]
+    last_used_at: None = None  # FeedStateCache keeps this beside each entry
+
+
+def _remember_contact(contact: Contact) -> None:
+    if feed_state_ttl() > 0:
+        key = f"{contact.engagement_id}:{contact.id}"
+        _contacts().put(key, _ContactColumns(columns_of(contact)), _clock())
+
+
+def remembered_contact(engagement: Engagement, contact_id: int) -> Contact | None:
+    """The engagement's contact `contact_id`, or None when it has no such contact."""
+    ttl = feed_state_ttl()
+    entry = _contacts().get(f"{engagement.id}:{contact_id}", _clock(), ttl) if ttl > 0 else None
+    if entry is not None:
+        return attached(Contact, entry.state.columns)
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.engagement_id != engagement.id:
+        return None
+    _remember_contact(contact)
+    return contact
+
+
+def forget_contacts(*_args) -> None:
+    """Stop trusting remembered contacts in this process (one was changed or removed)."""
+    if has_app_context():
+        contacts = current_app.extensions.get("planner_api_contacts")
+        if contacts is not None:
+            contacts.clear()
+
+
+event.listen(Contact, "after_update", forget_contacts)
+event.listen(Contact, "after_delete", forget_contacts)
 
 
 def api_meeting(meeting_id: int, role: str = "viewer") -> Meeting:

@@ -7,8 +7,9 @@ keeps the engagement row locked for the commit only, not while a sync talks to a
 
 from __future__ import annotations
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import bindparam, event, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from planner.models.calendars import CalendarLink
 from planner.models.commitments import Commitment
@@ -17,8 +18,10 @@ from planner.models.requests import MeetingRequest
 from planner.models.schedule import Engagement, Meeting
 
 PENDING = "engagement_activity"
-# Set once a commit moved a counter: what a process remembers of engagements is then out of date.
+# Once a commit moved counters: {engagement id: its count now}, for what a process remembers of engagements.
 BUMPED = "engagement_activity_bumped"
+# Set when a flush changed a user, an engagement or a membership: remembered access is then out of date.
+ACCESS_CHANGED = "engagement_access_changed"
 # The column that leads from a row to its engagement, and the table it names; the first one present wins.
 _TRAILS = (
     ("engagement_id", None),
@@ -57,6 +60,8 @@ def _note_changes(session: Session, flush_context) -> None:
     pending: set[tuple[object, int]] = session.info.setdefault(PENDING, set())
     changed = [*session.new, *session.deleted]
     changed += [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
+    if any(isinstance(obj, User | Engagement | Membership) for obj in changed):
+        session.info[ACCESS_CHANGED] = True
     for obj in changed:
         found = _trail(obj)
         if found is not None and found[1] is not None:
@@ -73,6 +78,10 @@ def _bump(session: Session) -> None:
     for parent, row_id in pending:
         by_parent.setdefault(parent, set()).add(row_id)
     table = Engagement.__table__
+    if set(by_parent) == {None}:  # rows that name their engagement, as most changes do
+        counts = session.connection().execute(_BUMP_BY_ID, {"ids": sorted(by_parent[None])})
+        _record_counts(session, dict(counts.all()))
+        return
     conditions = []
     for parent, ids in by_parent.items():
         if parent is None:
@@ -83,14 +92,29 @@ def _bump(session: Session) -> None:
             )
         else:
             conditions.append(table.c.id.in_(select(parent.engagement_id).where(parent.id.in_(ids))))
-    session.connection().execute(update(table).where(or_(*conditions)).values(activity=table.c.activity + 1))
-    session.info[BUMPED] = True
+    statement = update(table).where(or_(*conditions)).values(activity=table.c.activity + 1)
+    counts = session.connection().execute(statement.returning(table.c.id, table.c.activity))
+    _record_counts(session, dict(counts.all()))
+
+
+def _record_counts(session: Session, counts: dict[int, int]) -> None:
+    """Note the counters as the UPDATE left them, in the session and on its loaded engagements."""
+    session.info.setdefault(BUMPED, {}).update(counts)
     for obj in list(session.identity_map.values()):
-        if isinstance(obj, Engagement):
-            session.expire(obj, ["activity"])
+        if isinstance(obj, Engagement) and obj.id in counts:
+            set_committed_value(obj, "activity", counts[obj.id])
+
+
+# Built once: nearly every commit runs it.
+_BUMP_BY_ID = (
+    update(Engagement.__table__)
+    .where(Engagement.__table__.c.id.in_(bindparam("ids", expanding=True)))
+    .values(activity=Engagement.__table__.c.activity + 1)
+    .returning(Engagement.__table__.c.id, Engagement.__table__.c.activity)
+)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    session.info.pop(PENDING, None)
-    session.info.pop(BUMPED, None)
+    for key in (PENDING, BUMPED, ACCESS_CHANGED):
+        session.info.pop(key, None)

@@ -1,13 +1,15 @@
 """A member's access to an engagement, trusted from memory for FEED_STATE_TTL seconds like a feed link.
 
 A kept page then costs no query at all. The rows are remembered as column values, never as ORM objects shared
-between requests, and this process forgets them at the first committed change to any engagement's rows; other
-processes see a change, a removed member included, within the TTL (1 s by default, 0 in tests).
+between requests. This process forgets them at the first committed change to a user, an engagement or a
+membership, and takes on the new activity counters after any other change; other processes see a change, a
+removed member included, within the TTL (1 s by default, 0 in tests).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +20,8 @@ from sqlalchemy.orm.util import identity_key
 
 from planner.extensions import db
 from planner.feed_cache import FeedStateCache
-from planner.models.activity import BUMPED
+from planner.models import Engagement
+from planner.models.activity import ACCESS_CHANGED, BUMPED
 
 Columns = dict[str, Any]
 
@@ -82,10 +85,32 @@ def remember(user_id: int, engagement_id: int, objects: tuple) -> None:
     _entries().put(_key(user_id, engagement_id), RememberedAccess(rows), time.monotonic())
 
 
+def _with_counts(counts: dict[int, int]) -> Callable[[RememberedAccess], RememberedAccess]:
+    """The remembered rows with the engagements' activity counters as this commit left them."""
+
+    def change(remembered: RememberedAccess) -> RememberedAccess:
+        rows = []
+        for row in remembered.rows:
+            if row is not None and row[0] is Engagement and row[1]["id"] in counts:
+                row = (Engagement, row[1] | {"activity": counts[row[1]["id"]]})
+            rows.append(row)
+        return RememberedAccess(tuple(rows))
+
+    return change
+
+
 @event.listens_for(Session, "after_commit")
-def _forget_after_a_change(session: Session) -> None:
-    # Any change to an engagement's rows (members and users included) moved its activity counter.
-    if session.info.pop(BUMPED, False) and has_app_context():
-        entries = current_app.extensions.get("planner_member_access")
-        if entries is not None:
-            entries.clear()
+def _follow_a_change(session: Session) -> None:
+    # A commit that changed a user, an engagement or a membership makes this process forget every access;
+    # one that changed other rows only moved counters, which the remembered engagements take on.
+    counts = session.info.pop(BUMPED, None)
+    access_changed = session.info.pop(ACCESS_CHANGED, False)
+    if not counts or not has_app_context():
+        return
+    entries = current_app.extensions.get("planner_member_access")
+    if entries is None:
+        return
+    if access_changed:
+        entries.clear()
+    else:
+        entries.revise(_with_counts(counts))
