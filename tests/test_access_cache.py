@@ -71,3 +71,23 @@ def test_another_process_removing_the_member_is_seen_once_the_ttl_is_over(scene,
     assert client.get(url).status_code == 200
     clock[0] += 1
     assert client.get(url).status_code == 404
+
+
+def test_a_change_to_other_rows_keeps_the_access_and_shows_on_the_next_page(scene):
+    from planner.operations.requests import receive_request
+
+    app, client, engagement_id, _ = scene
+    url = f"/engagements/{engagement_id}"
+    assert client.get(url).status_code == 200
+    engagement = db.session.get(Engagement, engagement_id)
+    receive_request(
+        engagement,
+        {"topic": "帳票の締め日", "reasons": ["nuance"], "expected_minutes": 15, "people": 2},
+        received_via="phone",
+        now=utcnow(),
+    )
+    db.session.close()
+    with counting() as seen:
+        page = client.get(url).get_data(as_text=True)
+    assert "帳票の締め日" in page  # rendered again at the counter the commit left
+    assert not [s for s in seen if "memberships" in s.lower() and "users" in s.lower()]
