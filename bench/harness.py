@@ -208,6 +208,39 @@ class WrkResult:
     requests: int
     errors: int
     non_2xx_3xx: int
+    # CPU milliseconds per request, by who spent them: "app" (gunicorn), "database" (postgres), "wrk".
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+# Which processes each part of the CPU a figure costs counts, by their command line.
+_CPU_PARTS = {
+    "app": lambda command: "gunicorn" in command,
+    "database": lambda command: command.startswith("postgres"),
+}
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds spent so far by the processes of each part, and by this process's finished children (wrk).
+
+    Read from /proc; where there is none, only the children's time is known.
+    """
+    found = dict.fromkeys(_CPU_PARTS, 0.0)
+    proc = Path("/proc")
+    for entry in proc.iterdir() if proc.is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        for part, belongs in _CPU_PARTS.items():
+            if belongs(command):
+                found[part] += (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    times = os.times()
+    found["wrk"] = times.children_user + times.children_system
+    return found
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -244,6 +277,7 @@ def wrk(
             script.write('wrk.headers["Content-Type"] = "application/json"\n')
         script.close()
         args += ["-s", script.name]
+    before = cpu_seconds()
     try:
         for _attempt in range(3):
             out = subprocess.run(
@@ -255,6 +289,7 @@ def wrk(
     finally:
         if script:
             os.unlink(script.name)
+    spent = {part: seconds - before[part] for part, seconds in cpu_seconds().items()}
     settle(url)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
@@ -263,4 +298,5 @@ def wrk(
     errors_match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = sum(int(n) for n in errors_match.groups()) if errors_match else 0
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return WrkResult(rps, p50, p99, total, errors, int(bad.group(1)) if bad else 0)
+    cpu_ms = {part: round(seconds * 1000 / max(total, 1), 3) for part, seconds in spent.items()}
+    return WrkResult(rps, p50, p99, total, errors, int(bad.group(1)) if bad else 0, cpu_ms)

@@ -43,6 +43,7 @@ def _bench(data: dict) -> list[str]:
             f"≥ {figure['target']} | {figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} | "
             f"{_verdict(figure['met'])}{failed} |"
         )
+    lines += _cpu(data["http"])
     rendered = data.get("http_rendered")
     if rendered:
         lines += [
@@ -68,6 +69,28 @@ def _bench(data: dict) -> list[str]:
         "",
     ]
     lines += _modules(data)
+    return lines
+
+
+def _cpu(figures: dict) -> list[str]:
+    """CPU milliseconds per request by process, which bounds every ratio on a machine of few cores."""
+    rows = [f for f in figures.values() if f.get("cpu_ms")]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "CPU per request in milliseconds, read from /proc around each wrk run (the app's gunicorn processes, "
+        "PostgreSQL's, and wrk itself); on a machine of two cores their sum bounds the requests per second:",
+        "",
+        "| figure | app | database | wrk | /ping: app | database | wrk |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for figure in rows:
+        own, ping = figure["cpu_ms"], figure["ping_cpu_ms"]
+        lines.append(
+            f"| {figure['label']} | {own['app']:.2f} | {own['database']:.2f} | {own['wrk']:.2f} | "
+            f"{ping['app']:.2f} | {ping['database']:.2f} | {ping['wrk']:.2f} |"
+        )
     return lines
 
 

@@ -156,6 +156,9 @@ def measure(base: str, specs: dict[str, dict], seconds: int) -> tuple[dict, dict
             "p99_ms": round(page.p99_ms, 2),
             "requests": page.requests,
             "failed": expected_errors,
+            # Where the time of one request goes on this machine, against /ping's.
+            "cpu_ms": page.cpu_ms,
+            "ping_cpu_ms": ping.cpu_ms,
         }
         figures[name]["met"] = figures[name]["ratio"] >= TARGETS[name] and expected_errors == 0
         print(

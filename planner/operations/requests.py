@@ -332,7 +332,7 @@ def meeting_infos(
         return _read_meeting_infos(engagement.id, now, horizon)
     kept = remembered(
         engagement,
-        ("triage meetings", hour),
+        ("triage meetings", hour, kept_until),
         engagement.revision,
         lambda: _read_meeting_infos(engagement.id, hour, kept_until),
     )
