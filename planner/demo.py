@@ -85,13 +85,15 @@ CONTACTS = [
         "phone": "+49 40 5555 0199",
         "language": "en",
         "preferred_channel": "video",
-        "call_from": time(16, 0),
-        "call_until": time(18, 0),
+        "timezone": "Europe/Berlin",
+        "call_from": time(8, 0),
+        "call_until": time(10, 0),
         "readers": "self",
         "prefers_format": "prose",
         "notes": (
             "Joins the requirements workshops for the EU shipping interface by video. "
-            "Prefers an English summary the same day; available 16:00–18:00 JST."
+            "Prefers an English summary the same day; takes calls 08:00–10:00 Hamburg time "
+            "(16:00–18:00 in Tokyo in winter)."
         ),
     },
 ]

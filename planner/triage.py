@@ -110,8 +110,9 @@ class RequestInfo:
     people: int = 1
     preferred_format: str | None = None
     contact_channel: str | None = None
-    # When the contact takes calls (wall-clock, engagement's zone), if they told us.
+    # When the contact takes calls, if they told us: wall-clock in `contact_zone` (None: the engagement's).
     call_hours: tuple[time, time] | None = None
+    contact_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -262,14 +263,17 @@ def propose_slot(
     not_before: datetime | None = None,
     search_days: int = 31,
     hours: tuple[time, time] | None = None,
+    hours_zone: str | None = None,
 ) -> datetime:
     """The first free slot of `minutes` in business hours (or `hours`) on a working day, not in the past.
 
-    Slots fall on the half hour and avoid the engagement's own meetings; when the search finds
+    `hours` are wall-clock in `hours_zone` (default: the engagement's zone), where the days are counted
+    too. Slots fall on the half hour and avoid the engagement's own meetings; when the search finds
     nothing free it falls back to the start of the first working day.
     """
     day_start, day_end = hours or (settings.workday_start, settings.workday_end)
-    tz = settings.tz
+    zone = (hours_zone if hours else None) or settings.zone
+    tz = ZoneInfo(zone)
     start = _round_up(max(now + timedelta(minutes=settings.call_lead_minutes), not_before or now), 30, tz)
     length = timedelta(minutes=minutes)
     horizon = start + timedelta(days=search_days)
@@ -282,8 +286,8 @@ def propose_slot(
     first_open: datetime | None = None
     for _ in range(search_days):
         if is_working_day(day, settings.country):
-            opens = local_datetime(day, day_start, settings.zone).astimezone(UTC)
-            closes = local_datetime(day, day_end, settings.zone).astimezone(UTC)
+            opens = local_datetime(day, day_start, zone).astimezone(UTC)
+            closes = local_datetime(day, day_end, zone).astimezone(UTC)
             slot = max(start, opens)
             if first_open is None and slot + length <= closes:
                 first_open = slot
@@ -296,7 +300,7 @@ def propose_slot(
     if first_open is not None:
         return first_open
     fallback_day = next_working_day(start.astimezone(tz).date(), settings.country)
-    return local_datetime(fallback_day, day_start, settings.zone).astimezone(UTC)
+    return local_datetime(fallback_day, day_start, zone).astimezone(UTC)
 
 
 def meeting_minutes(request: RequestInfo) -> int:
@@ -322,7 +326,12 @@ def propose_call_slot(
     The contact's call hours, when known, take the place of business hours: they told us when they can talk.
     """
     return propose_slot(
-        max(5, request.expected_minutes), meetings, settings, now=now, hours=request.call_hours
+        max(5, request.expected_minutes),
+        meetings,
+        settings,
+        now=now,
+        hours=request.call_hours,
+        hours_zone=request.contact_zone,
     )
 
 
@@ -380,8 +389,11 @@ def _call(
     ja.append(f"電話の候補：{when_ja}（{minutes}分程度）。")
     if request.call_hours:
         start, end = (t.strftime("%H:%M") for t in request.call_hours)
-        en.append(f"Within the hours they take calls ({start}–{end}).")
-        ja.append(f"先方が電話を受けられる時間帯（{start}〜{end}）に合わせています。")
+        abroad = request.contact_zone and request.contact_zone != settings.zone
+        where_en = f", {request.contact_zone}" if abroad else ""
+        where_ja = f"、現地時間 {request.contact_zone}" if abroad else ""
+        en.append(f"Within the hours they take calls ({start}–{end}{where_en}).")
+        ja.append(f"先方が電話を受けられる時間帯（{start}〜{end}{where_ja}）に合わせています。")
     return Decision(
         "call",
         rule,

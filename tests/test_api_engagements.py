@@ -193,6 +193,7 @@ def test_contact_roles(client, crew):
         ({"name": "A", "call_from": "14:00", "call_until": "13:00"}, {"call_until"}),
         ({"name": "A", "call_from": "25:00", "call_until": "26:00"}, {"call_from", "call_until"}),
         ({"name": "A", "call_from": 14, "call_until": "16:00"}, {"call_from"}),
+        ({"name": "A", "timezone": "Mars/Olympus"}, {"timezone"}),
     ],
 )
 def test_contact_errors_name_each_field(client, crew, payload, fields):
@@ -240,6 +241,8 @@ def test_call_hours_go_in_and_out_as_wall_clock_times(client, crew):
         client.patch(one, json={"phone": "03-1"}, headers=crew.headers["member"]).get_json()["call_from"]
         == "14:00"
     )
+    abroad = client.patch(one, json={"timezone": "Europe/Berlin"}, headers=crew.headers["member"])
+    assert (abroad.get_json()["timezone"], abroad.get_json()["call_from"]) == ("Europe/Berlin", "14:00")
     cleared = client.patch(one, json={"call_from": None, "call_until": None}, headers=crew.headers["member"])
     assert (cleared.get_json()["call_from"], cleared.get_json()["call_until"]) == (None, None)
     db.session.expire_all()

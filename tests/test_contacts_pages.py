@@ -70,6 +70,16 @@ def test_create_and_edit_contact_with_every_profile_field(client, login, team):
     assert db.session.get(Contact, contact.id).call_hours == (time(14), time(17, 30))
     assert "14:00–17:30" in client.get(f"/contacts/{contact.id}").get_data(as_text=True)
 
+    abroad = hours | {"call_from": "08:00", "call_until": "10:00"}
+    refused = client.post(f"/contacts/{contact.id}/edit", data=abroad | {"timezone": "Europe/Hamburg"})
+    assert refused.status_code == 400 and "Unknown time zone" in refused.get_data(as_text=True)
+    saved = client.post(f"/contacts/{contact.id}/edit", data=abroad | {"timezone": " Europe/Berlin "})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Contact, contact.id).timezone == "Europe/Berlin"
+    profile = client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert "Europe/Berlin" in profile and "08:00–10:00 (their time)" in profile
+
     bad = client.post(
         f"/contacts/{contact.id}/edit", data={"name": "", "language": "xx", "preferred_channel": "fax"}
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -70,6 +72,12 @@ def test_demo_loads_a_realistic_engagement_and_prints_the_login_once(app, client
     site_call = requests["ハンディ端末の新しい操作手順について"]
     assert site_call.outcome == "call"
     assert site_call.proposed_call_at.astimezone(engagement.tz).time() >= site_call.contact.call_from
+    # The Hamburg coordinator's call falls in his morning, and the reply gives the time in his zone.
+    hamburg_call = requests["Field list for the EU shipping interface"]
+    assert hamburg_call.outcome == "call" and hamburg_call.contact.timezone == "Europe/Berlin"
+    local = hamburg_call.proposed_call_at.astimezone(ZoneInfo("Europe/Berlin")).time()
+    assert time(8) <= local < time(10)
+    assert re.search(rf"{local:%H:%M} your time \(CES?T\)", hamburg_call.reply_body), hamburg_call.reply_body
     commitments = db.session.scalars(select(Commitment)).all()
     assert {c.owed_by for c in commitments} == {"us", "client"}
     assert [c.status for c in commitments].count("done") == 1

@@ -97,6 +97,18 @@ def test_agenda_item_reply_in_english() -> None:
     assert not any(word in reply.body.lower() for word in EXCUSES_EN)
 
 
+def test_a_call_to_a_contact_abroad_is_written_in_their_time() -> None:
+    # 14:30 in Tokyo is 07:30 in Hamburg (CEST in May).
+    common = {"zone": ZONE, "now": NOW, "call_at": CALL_AT, "their_zone": "Europe/Berlin"}
+    en = draft_reply("call", topic="the interface fields", language="en", **common)
+    ja = draft_reply("call", topic="インターフェース項目", language="ja", **common)
+    assert "I can call you on Mon 11 May, 07:30 your time (CEST)." in en.body
+    assert "JST" not in en.body and "14:30" not in en.body
+    assert "5月11日(月) 07:30（現地時間、CEST）ごろ" in ja.body
+    same = draft_reply("call", topic="the invoice", language="en", **(common | {"their_zone": ZONE}))
+    assert "Mon 11 May, 14:30 JST" in same.body and "your time" not in same.body
+
+
 @pytest.mark.parametrize("complaint", [False, True])
 def test_call_reply_in_both_languages(complaint: bool) -> None:
     ja = draft_reply(

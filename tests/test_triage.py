@@ -362,6 +362,24 @@ def test_a_call_decision_says_it_keeps_to_the_contacts_hours() -> None:
     assert any("14:00〜17:30" in line for line in decision.explanation_ja)
 
 
+def test_call_hours_of_a_contact_abroad_are_their_own_wall_clock() -> None:
+    # Monday 10:00 in Tokyo is 03:00 in Hamburg; they take calls 08:00-10:00 their time (15:00 in Tokyo).
+    berlin = ZoneInfo("Europe/Berlin")
+    ask = request(reasons=("nuance",), call_hours=(time(8), time(10)), contact_zone="Europe/Berlin")
+    decision = decide(ask, [], SETTINGS, now=NOW)
+    assert decision.outcome == "call"
+    assert decision.proposed_at.astimezone(berlin) == datetime(2026, 5, 11, 8, 0, tzinfo=berlin)
+    assert any("08:00–10:00, Europe/Berlin" in line for line in decision.explanation_en)
+    assert any("現地時間 Europe/Berlin" in line for line in decision.explanation_ja)
+
+
+def test_a_contact_in_the_engagements_zone_is_not_said_to_be_abroad() -> None:
+    ask = request(reasons=("nuance",), call_hours=(time(14), time(17)), contact_zone="Asia/Tokyo")
+    decision = decide(ask, [], SETTINGS, now=NOW)
+    assert decision.proposed_at.astimezone(TOKYO).time() == time(14, 0)
+    assert any(line.endswith("(14:00–17:00).") for line in decision.explanation_en)
+
+
 # --- input checks and words -----------------------------------------------------------------------------
 
 

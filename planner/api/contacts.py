@@ -26,8 +26,11 @@ FIELDS = {
     "readers": F("string", "Who reads what we send them.", nullable=True, enum=tuple(READERS_LABELS)),
     "prefers_format": F("string", nullable=True, enum=tuple(FORMAT_LABELS)),
     "notes": F("text", "Background that stays true about them.", nullable=True, max_length=4000),
-    "call_from": F("time", "They take calls from (engagement's zone); both or neither.", nullable=True),
-    "call_until": F("time", "They take calls until (engagement's zone).", nullable=True),
+    "timezone": F(
+        "string", "Where they are, an IANA name; empty: the engagement's zone.", nullable=True, max_length=64
+    ),
+    "call_from": F("time", "They take calls from (in their zone); both or neither.", nullable=True),
+    "call_until": F("time", "They take calls until (in their zone).", nullable=True),
 }
 READ_ONLY = ("id", "engagement_id", "created_at", "updated_at")
 
@@ -103,6 +106,7 @@ CONTACT_SCHEMA = {
         "readers": {"type": "string", "nullable": True, "enum": [*READERS_LABELS, None]},
         "prefers_format": {"type": "string", "nullable": True, "enum": [*FORMAT_LABELS, None]},
         "notes": {"type": "string"},
+        "timezone": {"type": "string", "description": "IANA name; empty: the engagement's zone"},
         "call_from": {"type": "string", "nullable": True, "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
         "call_until": {"type": "string", "nullable": True, "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
         "created_at": {"type": "string", "format": "date-time"},

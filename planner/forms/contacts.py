@@ -8,6 +8,8 @@ from wtforms import DateField, EmailField, SelectField, StringField, TextAreaFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from planner.workdays import is_valid_zone
+
 CHANNEL_LABELS = {
     "phone": _l("Phone"),
     "email": _l("Email"),
@@ -54,10 +56,15 @@ class ContactForm(FlaskForm):
     prefers_format = SelectField(
         _l("Prefers"), choices=options([("", "—"), *FORMAT_LABELS.items()]), default="", validate_choice=False
     )
+    timezone = StringField(
+        _l("Time zone"),
+        validators=[Optional(), Length(max=64)],
+        description=_l("Where they are, such as America/New_York; empty means the engagement's time zone."),
+    )
     call_from = TimeField(
         _l("Takes calls from"),
         validators=[Optional()],
-        description=_l("In the engagement's time zone. A proposed call falls inside these hours."),
+        description=_l("In their time zone. A proposed call falls inside these hours."),
     )
     call_until = TimeField(_l("Until"), validators=[Optional()])
     notes = TextAreaField(
@@ -80,6 +87,11 @@ class ContactForm(FlaskForm):
             return valid
         return False
 
+    def validate_timezone(self, field):
+        field.data = (field.data or "").strip()
+        if field.data and not is_valid_zone(field.data):
+            raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Tokyo."))
+
     def validate_readers(self, field):
         if field.data and field.data not in READERS_LABELS:
             raise ValidationError(_l("Not a valid choice."))
@@ -99,6 +111,7 @@ class ContactForm(FlaskForm):
             preferred_channel=self.preferred_channel.data,
             readers=_none_if_blank(self.readers.data),
             prefers_format=_none_if_blank(self.prefers_format.data),
+            timezone=(self.timezone.data or "").strip(),
             call_from=self.call_from.data,
             call_until=self.call_until.data,
         )

@@ -92,7 +92,9 @@ class Contact(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     readers: Mapped[str | None] = mapped_column(String(10))
     prefers_format: Mapped[str | None] = mapped_column(String(10))
-    # When they take calls, wall-clock in the engagement's zone: a proposed call falls inside these hours.
+    # Where they are (an IANA name); empty means the engagement's zone.
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # When they take calls, wall-clock in their zone: a proposed call falls inside these hours.
     call_from: Mapped[time | None] = mapped_column(Time)
     call_until: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,6 +24,7 @@ CONTACT_FIELDS = (
     "notes",
     "readers",
     "prefers_format",
+    "timezone",
     "call_from",
     "call_until",
 )

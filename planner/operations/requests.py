@@ -378,6 +378,7 @@ def request_info(req: MeetingRequest) -> RequestInfo:
         preferred_format=None if req.preferred_format == "any" else req.preferred_format,
         contact_channel=req.contact.preferred_channel if req.contact else None,
         call_hours=req.contact.call_hours if req.contact else None,
+        contact_zone=(req.contact.timezone or None) if req.contact else None,
     )
 
 
@@ -450,7 +451,8 @@ def draft_for(
             meeting = MeetingRef(found.title, found.purpose, found.starts_at, found.duration_minutes)
         return draft_reply("agenda_item", meeting=meeting, **common)
     if req.outcome == "call":
-        return draft_reply("call", call_at=req.proposed_call_at, **common)
+        their_zone = req.contact.timezone if req.contact else None
+        return draft_reply("call", call_at=req.proposed_call_at, their_zone=their_zone or None, **common)
     if req.outcome == "meeting":
         m = _meeting_of(req)
         if m is not None:

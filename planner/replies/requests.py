@@ -129,12 +129,14 @@ def draft_reply(
     status: StatusSummary | None = None,
     complaint: bool = False,
     answer_by: date | None = None,
+    their_zone: str | None = None,
 ) -> Reply:
     """The drafted reply for a triage outcome (`call`, `email`, `agenda_item`, `meeting`).
 
     `meeting` is the meeting that takes the agenda item, or the proposed meeting; `call_at` the
     proposed call; `status` makes an email a status summary; `answer_by` is when a written answer
-    is promised (default: today in the engagement's zone).
+    is promised (default: today in the engagement's zone); `their_zone` is where the contact is, when
+    that is not the engagement's zone: a call's time is then written in theirs.
     """
     lang = reply_language(language)
     ja = lang == "ja"
@@ -146,11 +148,8 @@ def draft_reply(
     elif outcome == "call":
         if call_at is None:
             raise ValueError("a call reply needs the proposed time")
-        parts = (
-            _call_ja(topic, call_at, zone, minutes, complaint)
-            if ja
-            else _call_en(topic, call_at, zone, minutes, complaint)
-        )
+        when = _call_time(call_at, zone, their_zone, lang)
+        parts = _call_ja(topic, when, minutes, complaint) if ja else _call_en(topic, when, minutes, complaint)
     elif outcome == "meeting":
         if meeting is None:
             raise ValueError("a meeting reply needs the proposed meeting")
@@ -207,8 +206,17 @@ def _agenda_ja(topic: str, meeting: MeetingRef, zone: str, minutes: int) -> tupl
     return f"Re: {topic}（{day}の「{meeting.title}」にてご相談）", body
 
 
-def _call_ja(topic: str, call_at: datetime, zone: str, minutes: int, complaint: bool) -> tuple[str, str]:
-    when = format_datetime(call_at, zone, "ja")
+def _call_time(call_at: datetime, zone: str, their_zone: str | None, language: str) -> str:
+    """When the call is, in the contact's own zone (named) when they are elsewhere."""
+    if not their_zone or their_zone == zone:
+        return format_datetime(call_at, zone, language)
+    local = call_at.astimezone(ZoneInfo(their_zone))
+    if language == "ja":
+        return f"{format_datetime(call_at, their_zone, language)}（現地時間、{local.tzname()}）"
+    return f"{format_datetime(call_at, their_zone, language, with_zone=False)} your time ({local.tzname()})"
+
+
+def _call_ja(topic: str, when: str, minutes: int, complaint: bool) -> tuple[str, str]:
     if complaint:
         body = (
             f"{_ja_about(topic)}、ご連絡いただきありがとうございます。"
@@ -310,8 +318,7 @@ def _agenda_en(topic: str, meeting: MeetingRef, zone: str, minutes: int) -> tupl
     return f"Re: {topic} (at the {meeting.title} on {day})", body
 
 
-def _call_en(topic: str, call_at: datetime, zone: str, minutes: int, complaint: bool) -> tuple[str, str]:
-    when = format_datetime(call_at, zone, "en")
+def _call_en(topic: str, when: str, minutes: int, complaint: bool) -> tuple[str, str]:
     if complaint:
         body = (
             f"Thank you for telling us about {topic}, and I am sorry for the trouble.\n\n"

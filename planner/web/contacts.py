@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from planner.extensions import db
 from planner.forms.contacts import ContactForm, NoteForm
+from planner.forms.schedule import zone_choices
 from planner.models.commitments import Commitment
 from planner.operations.contacts import add_note, contact_statuses, create_contact, notes_for, update_contact
 from planner.web import g_now
@@ -43,9 +44,9 @@ def new(engagement_id: int):
         db.session.commit()
         flash(_("Contact added."), "success")
         return redirect(url_for(".show", contact_id=contact.id))
-    return render_template("contacts/form.html", form=form, engagement=engagement, contact=None), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "contacts/form.html", form=form, engagement=engagement, contact=None, zones=zone_choices()
+    ), (400 if form.errors else 200)
 
 
 def _render_show(contact, form: NoteForm, code: int = 200):
@@ -91,9 +92,9 @@ def edit(contact_id: int):
             flash(_("Contact saved."), "success")
         db.session.commit()
         return redirect(url_for(".show", contact_id=contact.id))
-    return render_template("contacts/form.html", form=form, engagement=contact.engagement, contact=contact), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "contacts/form.html", form=form, engagement=contact.engagement, contact=contact, zones=zone_choices()
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/contacts/<int:contact_id>/notes", methods=["POST"])
