@@ -91,3 +91,13 @@ def test_a_change_to_other_rows_keeps_the_access_and_shows_on_the_next_page(scen
         page = client.get(url).get_data(as_text=True)
     assert "帳票の締め日" in page  # rendered again at the counter the commit left
     assert not [s for s in seen if "memberships" in s.lower() and "users" in s.lower()]
+
+
+def test_no_password_hash_is_kept_in_memory(scene):
+    app, client, engagement_id, _ = scene
+    assert client.get(f"/engagements/{engagement_id}").status_code == 200
+    remembered = list(app.extensions["planner_member_access"]._entries.values())
+    assert remembered
+    rows = [row for entry in remembered for row in entry.state.rows if row is not None]
+    assert {model.__name__ for model, _ in rows} == {"User", "Engagement", "Membership"}
+    assert all("password_hash" not in columns for _, columns in rows)

@@ -49,9 +49,18 @@ def _key(user_id: int, engagement_id: int) -> str:
     return f"{user_id}:{engagement_id}"
 
 
+# Never kept in memory: a login reads it from the database.
+_SECRET_COLUMNS = frozenset({"password_hash"})
+
+
 def columns_of(obj) -> Columns:
-    """The loaded column values of an ORM object."""
-    return {attr.key: getattr(obj, attr.key) for attr in db.inspect(obj).mapper.column_attrs}
+    """The loaded column values of an ORM object (no query for one not loaded), secrets left out."""
+    state = db.inspect(obj)
+    return {
+        attr.key: state.dict[attr.key]
+        for attr in state.mapper.column_attrs
+        if attr.key in state.dict and attr.key not in _SECRET_COLUMNS
+    }
 
 
 def attached(model: type, columns: Columns):
