@@ -193,3 +193,47 @@ def test_status_summary_lists_open_commitments_on_both_sides(client, scene, api_
     assert "■対応中の事項" in reply
     assert "・見積書の送付（弊社、期限：" in reply and "・テストデータのご提供（貴社）" in reply
     assert "議事録の共有" not in reply
+
+
+def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_headers, login):
+    from planner.models import Commitment
+    from planner.workdays import next_working_day
+
+    headers = api_headers(scene.owner)
+    # An hour is more than the review has free, and "other" alone lets the contact's channel (mail) decide.
+    ask = body(reasons=["other"], expected_minutes=60, contact_id=scene.contact.id)
+    data = client.post(URL.format(scene.engagement.id), json=ask, headers=headers).json
+    assert (data["rule"], data["outcome"], data["status"]) == ("R6", "email", "applied")
+    promised = db.session.scalars(select(Commitment).where(Commitment.request_id == data["id"])).one()
+    tokyo = scene.engagement.tz
+    answer_day = next_working_day(datetime.now(tokyo).date(), "JP")
+    assert (promised.owed_by, promised.status, promised.contact_id) == ("us", "open", scene.contact.id)
+    assert promised.title == "「ログイン画面のエラーメッセージ」についてメールで回答"
+    assert promised.due_at.astimezone(tokyo).replace(tzinfo=None) == datetime.combine(
+        answer_day, datetime.min.time().replace(hour=18)
+    )
+    assert promised.owner_user_id == scene.owner.id
+    # The reply promised that very day.
+    assert f"{answer_day.month}月{answer_day.day}日" in data["reply"]["body"]
+    history = client.get(f"/api/v1/requests/{data['id']}", headers=headers).json["history"]
+    assert history[-1]["detail"] == "answer by mail, tracked as a commitment"
+    login(client, scene.owner)
+    page = client.get(f"/requests/{data['id']}").get_data(as_text=True)
+    assert (
+        f'href="/commitments/{promised.id}">「ログイン画面のエラーメッセージ」についてメールで回答</a>'
+        in page
+    )
+
+    # A status summary is the answer itself: nothing more is owed.
+    status = client.post(
+        URL.format(scene.engagement.id), json=body(reasons=["status_update"]), headers=headers
+    )
+    assert status.json["outcome"] == "email"
+    assert (
+        db.session.scalars(select(Commitment).where(Commitment.request_id == status.json["id"])).all() == []
+    )
+    # ... and it lists the promised answer among what is open on our side.
+    assert (
+        "・「ログイン画面のエラーメッセージ」についてメールで回答（弊社、期限："
+        in status.json["reply"]["body"]
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -22,7 +22,9 @@ from planner.extensions import db
 from planner.mailer import MailError, send_mail
 from planner.models import AgendaItem, Contact, Engagement, Meeting, User
 from planner.models.activity import note_change
+from planner.models.commitments import Commitment
 from planner.models.requests import CHANNELS, FORMATS, OPEN_STATUSES, MeetingRequest, RequestEvent
+from planner.operations.commitments import create_commitment
 from planner.operations.memo import remembered
 from planner.operations.schedule import add_agenda_item, create_meeting
 from planner.replies.requests import (
@@ -47,7 +49,7 @@ from planner.triage import (
     propose_call_slot,
     propose_meeting_slot,
 )
-from planner.workdays import country_for_zone, next_working_day
+from planner.workdays import country_for_zone, local_datetime, next_working_day
 
 log = logging.getLogger(__name__)
 
@@ -196,14 +198,13 @@ def submit_request(
     refused = None
     try:
         triage_request(req, now=now, actor=actor)
+        _insert_request(req)
         if apply and req.outcome is not None:
             try:
-                # Applied before the request's row is written, so that the row goes in once, complete.
                 apply_decision(req, actor=actor, now=now)
             except RequestError as error:
                 # apply_decision checks before it changes anything, so the triage is still worth keeping.
                 refused = str(error)
-        _insert_request(req)
         _commit_keeping_loaded()
     except Exception as error:  # whatever failed, what the client typed is kept
         db.session.rollback()
@@ -461,11 +462,45 @@ def draft_for(
             purpose, outcome = proposed_purpose(req.topic, tuple(req.reasons or ()), language)
             ref = MeetingRef(req.topic, purpose, req.proposed_meeting_at, req.proposed_minutes, outcome)
         return draft_reply("meeting", meeting=ref, **common)
-    if req.rule == "R2" or set(req.reasons or []) == {"status_update"}:
+    if _answers_with_status(req):
         return draft_reply("email", status=status_summary(engagement, now=now), **common)
+    return draft_reply("email", answer_by=_answer_by(engagement, now), **common)
+
+
+def _answers_with_status(req: MeetingRequest) -> bool:
+    """A mail that is itself the answer: where things stand, for a client who asked only that."""
+    return req.rule == "R2" or set(req.reasons or []) == {"status_update"}
+
+
+def _answer_by(engagement: Engagement, now: datetime) -> date:
+    """The day a written answer is promised: the next working day."""
     country = engagement.country or country_for_zone(engagement.timezone)
-    today = now.astimezone(engagement.tz).date()
-    return draft_reply("email", answer_by=next_working_day(today, country), **common)
+    return next_working_day(now.astimezone(engagement.tz).date(), country)
+
+
+def _promise_answer(req: MeetingRequest, *, actor: User | None, now: datetime) -> Commitment | None:
+    """The answer the drafted reply promises, as our commitment: due at the close of the promised day.
+
+    Written in the reply's language, since a status summary to the client lists open commitments.
+    """
+    if _answers_with_status(req):
+        return None
+    engagement = req.engagement
+    language = reply_language(req.contact.language if req.contact else None, engagement.language)
+    topic = req.topic[:250]
+    title = f"「{topic}」についてメールで回答" if language == "ja" else f"Answer by mail: {topic}"
+    closes = triage_settings(engagement).workday_end
+    due = local_datetime(_answer_by(engagement, now), closes, engagement.timezone)
+    data = {
+        "title": title,
+        "details": req.details or "",
+        "owed_by": "us",
+        "owner_user_id": actor.id if actor else None,
+        "contact_id": req.contact_id,
+        "due_at": due.astimezone(UTC),
+        "request_id": req.id,
+    }
+    return create_commitment(engagement, data, actor=actor, now=now)
 
 
 def _redraft(
@@ -631,6 +666,8 @@ def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) ->
         detail = f"{'call' if is_call else 'tentative meeting'} “{meeting.title}” (#{meeting.id})"
     else:
         detail = "answer by mail"
+        if _promise_answer(req, actor=actor, now=now) is not None:
+            detail += ", tracked as a commitment"
     req.applied_at = now
     if req.status != "replied":
         req.status = "applied"
@@ -753,6 +790,12 @@ def request_stats(engagement: Engagement) -> RequestStats:
         )
     )
     return RequestStats(open_count=int(open_count or 0), minutes_saved=int(saved or 0))
+
+
+def commitments_of(req: MeetingRequest) -> list[Commitment]:
+    """The commitments that came from this request, such as the answer a reply by mail promised."""
+    query = select(Commitment).where(Commitment.request_id == req.id)
+    return list(db.session.scalars(query.order_by(Commitment.due_at, Commitment.id)))
 
 
 def agenda_item_of(req: MeetingRequest) -> AgendaItem | None:

@@ -44,6 +44,7 @@ from planner.operations.requests import (
     RequestError,
     agenda_item_of,
     apply_decision,
+    commitments_of,
     mark_replied,
     notify_team,
     open_requests,
@@ -232,6 +233,7 @@ def _show(req: MeetingRequest, *, override_form=None, reply_form=None, status: i
         mailto=mailto_link(req),
         smtp=smtp_configured(current_app.config),
         agenda_item=agenda_item_of(req),
+        promises=commitments_of(req),
         outcome_labels=OUTCOME_LABELS,
         status_labels=STATUS_LABELS,
         event_labels=EVENT_LABELS,
@@ -309,7 +311,11 @@ def apply(request_id: int):
         else "",
         "call": _("The call is on the schedule as tentative."),
         "meeting": _("The meeting is on the schedule as tentative, with its purpose."),
-        "email": _("Noted: this one is answered by mail."),
+        "email": _(
+            "Noted: this one is answered by mail; the answer is on the commitments, with its due date."
+        )
+        if req.outcome == "email" and commitments_of(req)
+        else _("Noted: this one is answered by mail."),
     }
     flash(messages.get(req.outcome, ""), "success")
     return redirect(url_for(".show", request_id=req.id) + "#reply")
