@@ -162,6 +162,21 @@ def test_a_request_from_the_contact_counts_as_touch(team):
     assert quiet_contacts(engagement, now=now + timedelta(minutes=1)) == []
 
 
+def test_our_reply_to_their_request_counts_as_the_latest_touch(team, make_user):
+    from planner.operations.requests import mark_replied, receive_request
+
+    engagement, contact = team["engagement"], team["contact"]
+    now = utcnow()
+    asked = now - timedelta(days=10)
+    req = receive_request(
+        engagement, {"topic": "仕様の確認", "contact_id": contact.id}, received_via="phone", now=asked
+    )
+    assert touches(engagement, now=now)[contact.id] == asked
+    mark_replied(req, actor=make_user(), now=now - timedelta(days=2), how="by phone")
+    db.session.commit()
+    assert touches(engagement, now=now)[contact.id] == now - timedelta(days=2)
+
+
 def test_client_told_counts_as_touch(team):
     from planner.operations.commitments import create_commitment, record_client_told
 

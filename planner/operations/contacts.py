@@ -6,7 +6,7 @@ import importlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from planner.client_memory import days_since, is_quiet, last_touch
 from planner.extensions import db
@@ -93,62 +93,61 @@ def _requests_model():
     return getattr(module, "MeetingRequest", None), getattr(module, "RequestEvent", None)
 
 
-def _grouped_max(column, key, *where) -> dict[int, datetime]:
-    rows = db.session.execute(select(key, func.max(column)).where(*where).group_by(key)).all()
-    return {
-        contact_id: moment for contact_id, moment in rows if contact_id is not None and moment is not None
-    }
-
-
 def touches(engagement: Engagement, *, now: datetime) -> dict[int, datetime | None]:
     """For each contact, the last time we were in touch: a meeting or call, a note, a request or reply."""
     contact_ids = [c.id for c in engagement.contacts]
     if not contact_ids:
         return {}
-    sources: list[dict[int, datetime]] = [
-        _grouped_max(
-            Meeting.starts_at,
-            MeetingAttendee.contact_id,
+    # Every timed source in one statement; a moment still to come is no touch: left out before the max.
+    moments = union_all(*_timed_touches(contact_ids, now)).subquery()
+    latest = dict(
+        db.session.execute(
+            select(moments.c.contact_id, func.max(moments.c.at))
+            .where(moments.c.at <= now)
+            .group_by(moments.c.contact_id)
+        ).all()
+    )
+    noted = db.session.execute(
+        select(ContactNote.contact_id, func.max(ContactNote.noted_on))
+        .where(ContactNote.contact_id.in_(contact_ids))
+        .group_by(ContactNote.contact_id)
+    ).all()
+    # A note is dated by day: count it from that day's start in the engagement's zone (a note today is today).
+    tz = engagement.tz
+    by_note = {cid: datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC) for cid, day in noted if day}
+    return {cid: last_touch((latest.get(cid), by_note.get(cid)), now=now) for cid in contact_ids}
+
+
+def _timed_touches(contact_ids: list[int], now: datetime) -> list:
+    """(contact_id, at) selects: meetings they attended, what they told us, their requests, our replies."""
+    sources = [
+        select(MeetingAttendee.contact_id.label("contact_id"), Meeting.starts_at.label("at")).where(
             MeetingAttendee.meeting_id == Meeting.id,
             MeetingAttendee.contact_id.in_(contact_ids),
             Meeting.status != "cancelled",
             Meeting.starts_at <= now,
         ),
-        _grouped_max(
-            Commitment.client_told_at,
-            Commitment.contact_id,
-            Commitment.contact_id.in_(contact_ids),
+        select(Commitment.contact_id, Commitment.client_told_at).where(
+            Commitment.contact_id.in_(contact_ids), Commitment.client_told_at.is_not(None)
         ),
     ]
-    noted = _grouped_max(
-        ContactNote.noted_on, ContactNote.contact_id, ContactNote.contact_id.in_(contact_ids)
-    )
-    # A note is dated by day: count it from that day's start in the engagement's zone (a note today is today).
-    tz = engagement.tz
-    sources.append(
-        {cid: datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC) for cid, day in noted.items()}
-    )
     request_model, event_model = _requests_model()
     if request_model is not None:
         # They asked (a request) or we answered (a reply): both are contact.
         sources.append(
-            _grouped_max(
-                request_model.submitted_at,
-                request_model.contact_id,
-                request_model.contact_id.in_(contact_ids),
+            select(request_model.contact_id, request_model.submitted_at).where(
+                request_model.contact_id.in_(contact_ids)
             )
         )
         if event_model is not None:
             sources.append(
-                _grouped_max(
-                    event_model.created_at,
-                    request_model.contact_id,
+                select(request_model.contact_id, event_model.created_at).where(
                     event_model.request_id == request_model.id,
                     event_model.kind == "replied",
                     request_model.contact_id.in_(contact_ids),
                 )
             )
-    return {cid: last_touch((source.get(cid) for source in sources), now=now) for cid in contact_ids}
+    return sources
 
 
 @dataclass(frozen=True)
