@@ -208,7 +208,7 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
     tokyo = scene.engagement.tz
     answer_day = next_working_day(datetime.now(tokyo).date(), "JP")
     assert (promised.owed_by, promised.status, promised.contact_id) == ("us", "open", scene.contact.id)
-    assert promised.title == "「ログイン画面のエラーメッセージ」についてメールで回答"
+    assert promised.title == "メールで回答：ログイン画面のエラーメッセージ"
     assert promised.due_at.astimezone(tokyo).replace(tzinfo=None) == datetime.combine(
         answer_day, datetime.min.time().replace(hour=18)
     )
@@ -220,7 +220,7 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
     login(client, scene.owner)
     page = client.get(f"/requests/{data['id']}").get_data(as_text=True)
     assert (
-        f'href="/commitments/{promised.id}">「ログイン画面のエラーメッセージ」についてメールで回答</a>'
+        f'href="/commitments/{promised.id}">メールで回答：ログイン画面のエラーメッセージ</a>'
         in page
     )
 
@@ -234,6 +234,6 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
     )
     # ... and it lists the promised answer among what is open on our side.
     assert (
-        "・「ログイン画面のエラーメッセージ」についてメールで回答（弊社、期限："
+        "・メールで回答：ログイン画面のエラーメッセージ（弊社、期限："
         in status.json["reply"]["body"]
     )

@@ -488,7 +488,7 @@ def _promise_answer(req: MeetingRequest, *, actor: User | None, now: datetime) -
     engagement = req.engagement
     language = reply_language(req.contact.language if req.contact else None, engagement.language)
     topic = req.topic[:250]
-    title = f"「{topic}」についてメールで回答" if language == "ja" else f"Answer by mail: {topic}"
+    title = f"メールで回答：{topic}" if language == "ja" else f"Answer by mail: {topic}"
     closes = triage_settings(engagement).workday_end
     due = local_datetime(_answer_by(engagement, now), closes, engagement.timezone)
     data = {
