@@ -217,8 +217,11 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
     assert f"{answer_day.month}月{answer_day.day}日" in data["reply"]["body"]
     history = client.get(f"/api/v1/requests/{data['id']}", headers=headers).json["history"]
     assert history[-1]["detail"] == "answer by mail, tracked as a commitment"
+    scene.owner.locale = "ja"
+    db.session.commit()
     login(client, scene.owner)
     page = client.get(f"/requests/{data['id']}").get_data(as_text=True)
+    assert "メールで回答（当社の約束事項に登録）" in page  # the history, in the reader's language
     assert (
         f'href="/commitments/{promised.id}">メールで回答：ログイン画面のエラーメッセージ</a>'
         in page

@@ -353,6 +353,9 @@ def test_history_names_channels_and_outcomes_in_words(client, scene, login):
     history = client.get(f"/requests/{req.id}").get_data(as_text=True).split('id="history"')[1]
     assert "via the client page" in history
     assert "R3 → Agenda item" in history and "Agenda item (#" in history and "→ Call" in history
+    client.post(f"/requests/{req.id}/apply")
+    history = client.get(f"/requests/{req.id}").get_data(as_text=True).split('id="history"')[1]
+    assert "call “" in history and "” on the schedule" in history and "(#" not in history.split("call “")[1]
 
 
 def test_the_team_hears_of_a_client_request_by_mail(make_app, scene, smtp_server, make_user):

@@ -107,7 +107,29 @@ def history_text(event, req: MeetingRequest) -> str:
     if event.kind in ("triaged", "overridden"):
         # One pass, so that a label never gets replaced again.
         return OUTCOME_CODES.sub(lambda found: str(OUTCOME_LABELS[found.group(0)]), event.detail)
+    if event.kind == "applied":
+        return _applied_text(event.detail)
     return event.detail
+
+
+# What apply_decision writes in the history, by outcome; the meeting's title is kept as written.
+_APPLIED = (
+    (re.compile(r"agenda item on “(.*)” \(#\d+\)"), _l("agenda item on “%(title)s”")),
+    (re.compile(r"call “(.*)” \(#\d+\)"), _l("call “%(title)s” on the schedule")),
+    (re.compile(r"tentative meeting “(.*)” \(#\d+\)"), _l("tentative meeting “%(title)s” on the schedule")),
+)
+
+
+def _applied_text(detail: str) -> str:
+    if detail == "answer by mail":
+        return _("answer by mail")
+    if detail == "answer by mail, tracked as a commitment":
+        return _("answer by mail, tracked as our commitment")
+    for pattern, words in _APPLIED:
+        found = pattern.fullmatch(detail)
+        if found:
+            return str(words) % {"title": found.group(1)}
+    return detail
 
 
 def request_for(request_id: int, role: str = "viewer") -> MeetingRequest:
