@@ -222,10 +222,7 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
     login(client, scene.owner)
     page = client.get(f"/requests/{data['id']}").get_data(as_text=True)
     assert "メールで回答（当社の約束事項に登録）" in page  # the history, in the reader's language
-    assert (
-        f'href="/commitments/{promised.id}">メールで回答：ログイン画面のエラーメッセージ</a>'
-        in page
-    )
+    assert f'href="/commitments/{promised.id}">メールで回答：ログイン画面のエラーメッセージ</a>' in page
 
     # A status summary is the answer itself: nothing more is owed.
     status = client.post(
@@ -236,7 +233,4 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
         db.session.scalars(select(Commitment).where(Commitment.request_id == status.json["id"])).all() == []
     )
     # ... and it lists the promised answer among what is open on our side.
-    assert (
-        "・メールで回答：ログイン画面のエラーメッセージ（弊社、期限："
-        in status.json["reply"]["body"]
-    )
+    assert "・メールで回答：ログイン画面のエラーメッセージ（弊社、期限：" in status.json["reply"]["body"]

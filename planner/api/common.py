@@ -70,17 +70,22 @@ def token_user(token: str, *, now: datetime) -> User | None:
     return user
 
 
-def forget_tokens(*_args) -> None:
-    """Stop trusting remembered tokens in this process (after a revocation or a change of user)."""
-    if has_app_context():
-        states = current_app.extensions.get("planner_api_tokens")
-        if states is not None:
-            states.clear()
+def _forget_on_change(memory: str, *models) -> None:
+    """Empty this app's `memory` whenever a row of `models` is changed or removed in this process."""
+
+    def forget(*_args) -> None:
+        if has_app_context():
+            remembered = current_app.extensions.get(memory)
+            if remembered is not None:
+                remembered.clear()
+
+    for model in models:
+        event.listen(model, "after_update", forget)
+        event.listen(model, "after_delete", forget)
 
 
-for _model in (ApiToken, User):
-    event.listen(_model, "after_update", forget_tokens)
-    event.listen(_model, "after_delete", forget_tokens)
+# A revoked token or a changed user is not trusted a moment longer here.
+_forget_on_change("planner_api_tokens", ApiToken, User)
 
 
 def json_error(status: int, message: str, fields: dict | None = None):
@@ -201,16 +206,7 @@ def remembered_contact(engagement: Engagement, contact_id: int) -> Contact | Non
     return contact
 
 
-def forget_contacts(*_args) -> None:
-    """Stop trusting remembered contacts in this process (one was changed or removed)."""
-    if has_app_context():
-        contacts = current_app.extensions.get("planner_api_contacts")
-        if contacts is not None:
-            contacts.clear()
-
-
-event.listen(Contact, "after_update", forget_contacts)
-event.listen(Contact, "after_delete", forget_contacts)
+_forget_on_change("planner_api_contacts", Contact)
 
 
 def api_meeting(meeting_id: int, role: str = "viewer") -> Meeting:
