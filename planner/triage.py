@@ -21,7 +21,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from planner.replies.formatting import format_datetime
-from planner.workdays import is_working_day, local_datetime, next_working_day
+from planner.workdays import country_for_zone, is_working_day, local_datetime, next_working_day
 
 REASONS: tuple[str, ...] = (
     "email_tedious",
@@ -264,13 +264,16 @@ def propose_slot(
     search_days: int = 31,
     hours: tuple[time, time] | None = None,
     hours_zone: str | None = None,
+    their_country: str | None = None,
 ) -> datetime:
     """The first free slot of `minutes` in business hours (or `hours`) on a working day, not in the past.
 
     `hours` are wall-clock in `hours_zone` (default: the engagement's zone), where the days are counted
-    too. Slots fall on the half hour and avoid the engagement's own meetings; when the search finds
-    nothing free it falls back to the start of the first working day.
+    too; with `their_country`, a day must be a working day there as well. Slots fall on the half hour and
+    avoid the engagement's own meetings; when the search finds nothing free it falls back to the start of
+    the first working day.
     """
+    countries = (settings.country, their_country) if their_country else (settings.country,)
     day_start, day_end = hours or (settings.workday_start, settings.workday_end)
     zone = (hours_zone if hours else None) or settings.zone
     tz = ZoneInfo(zone)
@@ -285,7 +288,7 @@ def propose_slot(
     day: date = start.astimezone(tz).date()
     first_open: datetime | None = None
     for _ in range(search_days):
-        if is_working_day(day, settings.country):
+        if all(is_working_day(day, country) for country in countries):
             opens = local_datetime(day, day_start, zone).astimezone(UTC)
             closes = local_datetime(day, day_end, zone).astimezone(UTC)
             slot = max(start, opens)
@@ -332,6 +335,8 @@ def propose_call_slot(
         now=now,
         hours=request.call_hours,
         hours_zone=request.contact_zone,
+        # Someone abroad takes no calls on their own public holidays either.
+        their_country=country_for_zone(request.contact_zone) if request.contact_zone else None,
     )
 
 

@@ -373,6 +373,16 @@ def test_call_hours_of_a_contact_abroad_are_their_own_wall_clock() -> None:
     assert any("現地時間 Europe/Berlin" in line for line in decision.explanation_ja)
 
 
+def test_no_call_on_a_public_holiday_where_the_contact_is() -> None:
+    # Wed 13 May 2026, 11:00 in Hamburg: today's hours are over, and Thursday is Ascension Day in Germany
+    # (a working day in Japan), so the call goes to Friday morning, Hamburg time.
+    berlin = ZoneInfo("Europe/Berlin")
+    wednesday = datetime(2026, 5, 13, 9, 0, tzinfo=UTC)
+    ask = request(call_hours=(time(8), time(10)), contact_zone="Europe/Berlin")
+    slot = propose_call_slot(ask, [], SETTINGS, now=wednesday)
+    assert slot.astimezone(berlin) == datetime(2026, 5, 15, 8, 0, tzinfo=berlin)
+
+
 def test_a_contact_in_the_engagements_zone_is_not_said_to_be_abroad() -> None:
     ask = request(reasons=("nuance",), call_hours=(time(14), time(17)), contact_zone="Asia/Tokyo")
     decision = decide(ask, [], SETTINGS, now=NOW)
