@@ -8,7 +8,7 @@ from wtforms import DateField, EmailField, SelectField, StringField, TextAreaFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from planner.workdays import is_valid_zone
+from planner.forms.fields import time_zone_name
 
 CHANNEL_LABELS = {
     "phone": _l("Phone"),
@@ -58,7 +58,7 @@ class ContactForm(FlaskForm):
     )
     timezone = StringField(
         _l("Time zone"),
-        validators=[Optional(), Length(max=64)],
+        validators=[Optional(), Length(max=64), time_zone_name],
         description=_l("Where they are, such as America/New_York; empty means the engagement's time zone."),
     )
     call_from = TimeField(
@@ -87,11 +87,6 @@ class ContactForm(FlaskForm):
             return valid
         return False
 
-    def validate_timezone(self, field):
-        field.data = (field.data or "").strip()
-        if field.data and not is_valid_zone(field.data):
-            raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Tokyo."))
-
     def validate_readers(self, field):
         if field.data and field.data not in READERS_LABELS:
             raise ValidationError(_l("Not a valid choice."))
@@ -111,7 +106,7 @@ class ContactForm(FlaskForm):
             preferred_channel=self.preferred_channel.data,
             readers=_none_if_blank(self.readers.data),
             prefers_format=_none_if_blank(self.prefers_format.data),
-            timezone=(self.timezone.data or "").strip(),
+            timezone=self.timezone.data or "",
             call_from=self.call_from.data,
             call_until=self.call_until.data,
         )

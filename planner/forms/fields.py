@@ -7,8 +7,17 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, SelectMultipleField
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, DateTimeLocalInput, ListWidget
+
+from planner.workdays import is_valid_zone
+
+
+def time_zone_name(_form, field) -> None:
+    """Validator: an IANA time zone name, spaces around it dropped; empty passes (add DataRequired)."""
+    field.data = (field.data or "").strip()
+    if field.data and not is_valid_zone(field.data):
+        raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Tokyo."))
 
 
 class ZonedDateTimeField(Field):

@@ -18,8 +18,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from planner.forms.fields import MultiCheckboxField, Needed, ZonedDateTimeField
-from planner.workdays import all_zones, country_for_zone, is_valid_country, is_valid_zone
+from planner.forms.fields import MultiCheckboxField, Needed, ZonedDateTimeField, time_zone_name
+from planner.workdays import all_zones, country_for_zone, is_valid_country
 
 TEXT = 4000  # what fits in a calendar description without surprising anyone
 
@@ -64,7 +64,9 @@ class EngagementForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     client_name = StringField(_l("Client"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=TEXT)])
-    timezone = StringField(_l("Time zone"), default="Asia/Tokyo", validators=[DataRequired(), Length(max=64)])
+    timezone = StringField(
+        _l("Time zone"), default="Asia/Tokyo", validators=[DataRequired(), Length(max=64), time_zone_name]
+    )
     country = StringField(
         _l("Country for public holidays"),
         validators=[Optional(), Length(max=2)],
@@ -75,10 +77,6 @@ class EngagementForm(FlaskForm):
     )
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
-
-    def validate_timezone(self, field):
-        if not is_valid_zone(field.data):
-            raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Tokyo."))
 
     def validate_country(self, field):
         if field.data:
