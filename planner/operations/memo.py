@@ -14,9 +14,9 @@ from typing import TypeVar
 from flask import current_app
 
 from planner.extensions import db
+from planner.fragment_cache import FragmentCache
 from planner.models import Engagement
 from planner.models.activity import PENDING
-from planner.web.fragment_cache import FragmentCache
 
 T = TypeVar("T")
 

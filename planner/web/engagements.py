@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from planner.extensions import db
 from planner.forms.auth import MemberForm
 from planner.forms.schedule import EngagementForm, EngagementSettingsForm, zone_choices
+from planner.fragment_cache import FragmentCache
 from planner.models import Engagement, Meeting, Membership
 from planner.operations.people import add_member, find_user, remove_member
 from planner.operations.schedule import create_engagement, update_engagement
@@ -21,7 +22,6 @@ from planner.purpose import is_vague
 from planner.web import g_now
 from planner.web.access import can_edit, engagement_for
 from planner.web.formatting import current_language
-from planner.web.fragment_cache import FragmentCache
 from planner.web.page_cache import member_page
 
 bp = Blueprint("engagements", __name__, url_prefix="/engagements")

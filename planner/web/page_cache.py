@@ -15,11 +15,11 @@ from flask import current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from planner.fragment_cache import FragmentCache
 from planner.models import Engagement
 from planner.web import g_now
 from planner.web.access import membership
 from planner.web.formatting import current_language
-from planner.web.fragment_cache import FragmentCache
 
 # Random per process, so no text a user types can ever be taken for it.
 PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"

@@ -36,6 +36,7 @@ from planner.forms.requests import (
     OverrideForm,
     ReplyForm,
 )
+from planner.fragment_cache import FragmentCache
 from planner.mailer import smtp_configured
 from planner.models import Meeting, utcnow
 from planner.models.requests import MeetingRequest
@@ -58,7 +59,6 @@ from planner.operations.requests import (
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for
 from planner.web.formatting import current_language, fmt_datetime
-from planner.web.fragment_cache import FragmentCache
 from planner.web.panels import register_panel, register_tab
 from planner.web.public import public
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from planner.extensions import db
+from planner.fragment_cache import FragmentCache
 from planner.models import Engagement, Meeting
 from planner.web import g_now
 from planner.web.access import can_edit, engagement_for
 from planner.web.formatting import current_language
-from planner.web.fragment_cache import FragmentCache
 from planner.web.page_cache import member_page
 from planner.web.panels import register_tab
 from planner.week import monday_of, parse_week_start, week_bounds, week_days

@@ -1,13 +1,15 @@
-"""Rendered page fragments (text or encoded) kept per process until what they show moves on."""
+"""Values kept per process until what they were made from moves on: rendered pages and fragments, and what
+triage reads from an engagement."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sized
 from typing import Any, TypeVar
 
-T = TypeVar("T", str, bytes)
+# Anything with a length: the bound on the cache's size counts it.
+T = TypeVar("T", bound=Sized)
 
 
 class FragmentCache:
