@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import create_engine, exc, text
 
@@ -24,23 +26,24 @@ def _backend_pid() -> int:
     return pid
 
 
+@contextmanager
+def _closed_by_the_server(make_app, database, *, ping_after: int):
+    """Inside an app whose one pooled connection the server has just closed; yields that backend's pid."""
+    with make_app(DB_PING_AFTER=ping_after).app_context():
+        pid = _backend_pid()
+        _close_from_the_server(database["SQLALCHEMY_DATABASE_URI"], pid)
+        yield pid
+
+
 @on_postgresql
 def test_an_idle_connection_closed_by_the_server_is_replaced_unnoticed(make_app, database):
-    url = database["SQLALCHEMY_DATABASE_URI"]
-    app = make_app(DB_PING_AFTER=0)
-    with app.app_context():
-        pid = _backend_pid()
-        _close_from_the_server(url, pid)
+    with _closed_by_the_server(make_app, database, ping_after=0) as pid:
         assert _backend_pid() != pid
 
 
 @on_postgresql
 def test_a_connection_used_a_moment_ago_is_not_pinged(make_app, database):
-    url = database["SQLALCHEMY_DATABASE_URI"]
-    app = make_app(DB_PING_AFTER=3600)
-    with app.app_context():
-        pid = _backend_pid()
-        _close_from_the_server(url, pid)
+    with _closed_by_the_server(make_app, database, ping_after=3600) as pid:
         # No ping, so the first statement meets the closed connection; the pool then starts afresh.
         with pytest.raises(exc.OperationalError):
             _backend_pid()
