@@ -22,6 +22,8 @@ def authenticate():
         response.headers["WWW-Authenticate"] = 'Bearer realm="planner"'
         return response
     g.api_user = user
+    if user.locale and "Accept-Language" not in request.headers:
+        g.locale = user.locale  # the API answers in the caller's own language unless the call asks for one
     return None
 
 

@@ -80,7 +80,7 @@ def _bump(session: Session) -> None:
     table = Engagement.__table__
     if set(by_parent) == {None}:  # rows that name their engagement, as most changes do
         counts = session.connection().execute(_BUMP_BY_ID, {"ids": sorted(by_parent[None])})
-        _record_counts(session, dict(counts.all()))
+        record_counts(session, dict(counts.all()))
         return
     conditions = []
     for parent, ids in by_parent.items():
@@ -94,10 +94,10 @@ def _bump(session: Session) -> None:
             conditions.append(table.c.id.in_(select(parent.engagement_id).where(parent.id.in_(ids))))
     statement = update(table).where(or_(*conditions)).values(activity=table.c.activity + 1)
     counts = session.connection().execute(statement.returning(table.c.id, table.c.activity))
-    _record_counts(session, dict(counts.all()))
+    record_counts(session, dict(counts.all()))
 
 
-def _record_counts(session: Session, counts: dict[int, int]) -> None:
+def record_counts(session: Session, counts: dict[int, int]) -> None:
     """Note the counters as the UPDATE left them, in the session and on its loaded engagements."""
     session.info.setdefault(BUMPED, {}).update(counts)
     for obj in list(session.identity_map.values()):

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,11 +21,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from planner.extensions import db
 from planner.mailer import MailError, send_mail
 from planner.models import AgendaItem, Contact, Engagement, Meeting, User
-from planner.models.activity import note_change
 from planner.models.commitments import Commitment
 from planner.models.requests import CHANNELS, FORMATS, OPEN_STATUSES, MeetingRequest, RequestEvent
 from planner.operations.commitments import create_commitment
 from planner.operations.memo import remembered
+from planner.operations.request_rows import row_values, write_request
 from planner.operations.schedule import add_agenda_item, create_meeting
 from planner.replies.requests import (
     CommitmentRef,
@@ -198,7 +198,7 @@ def submit_request(
     refused = None
     try:
         triage_request(req, now=now, actor=actor)
-        _insert_request(req)
+        _insert_request(req, alone=not apply or req.outcome is None)
         if apply and req.outcome is not None:
             try:
                 apply_decision(req, actor=actor, now=now)
@@ -214,39 +214,24 @@ def submit_request(
     return req, refused
 
 
-def _insert_request(req: MeetingRequest) -> None:
-    """Write a new request and its history in two statements and keep it in the session as written.
+def _insert_request(req: MeetingRequest, *, alone: bool) -> None:
+    """Write a new request and its history (operations/request_rows.py) and keep it in the session as written.
 
-    The unit of work would cost more than the rest of a request to the API; the row is the same.
+    `alone`: nothing else is written before the commit that follows.
     """
-    table = MeetingRequest.__table__
     given = sa_inspect(req).dict
-    values = {c.key: given[c.key] if c.key in given else _default_of(c) for c in table.c if c.key != "id"}
-    connection = db.session.connection()
-    req.id = connection.execute(insert(table).returning(table.c.id), values).scalar_one()
-    columns = ("kind", "detail", "actor_id", "created_at")
-    history = [{"request_id": req.id, **{c: getattr(e, c) for c in columns}} for e in req.events]
-    connection.execute(insert(RequestEvent.__table__), history)
-    note_change(db.session(), req.engagement_id)
+    values = row_values(given)
+    history = [{c: getattr(e, c) for c in ("kind", "detail", "actor_id", "created_at")} for e in req.events]
+    req.id = write_request(db.session(), values, history, alone=alone)
     for key, value in values.items():
         if key not in given:
             setattr(req, key, value)
+    if alone:
+        return  # nothing more happens to it in this transaction: it stays out of the session
     set_committed_value(req, "events", [])
     make_transient_to_detached(req)
     db.session.add(req)
     db.session.expire(req, ["events"])  # read from the database when someone asks
-
-
-def _default_of(column):
-    """What the unit of work would have written for a column left unset."""
-    default = column.default
-    if default is None:
-        return None
-    if default.is_callable:
-        return default.arg(None)
-    if default.is_scalar:
-        return default.arg
-    raise ValueError(f"{column.key}: a SQL default is not known before the insert")
 
 
 def _save_bare(
