@@ -10,13 +10,12 @@ from planner.api.common import (
     api_engagement_with_contact,
     api_user,
     check_api_role,
-    form_from_json,
     iso,
     json_body,
 )
 from planner.api.openapi import add_paths, error_responses
+from planner.api.request_body import request_values
 from planner.extensions import db
-from planner.forms.requests import ApiRequestForm
 from planner.models import Contact
 from planner.models.requests import MeetingRequest
 from planner.operations.requests import submit_request
@@ -87,10 +86,7 @@ def create_request(engagement_id: int):
     apply = payload.pop("apply", True)
     if not isinstance(apply, bool):
         raise ApiError(422, "Some fields are not valid.", {"apply": ["Must be true or false."]})
-    if isinstance(payload.get("reasons"), str):
-        payload["reasons"] = [r.strip() for r in payload["reasons"].split(",") if r.strip()]
-    form = form_from_json(ApiRequestForm, payload, meta={"zone": engagement.timezone})
-    values = form.values()
+    values, received_via = request_values(payload, zone=engagement.tz, now=g.now)
     contact_id = values["contact_id"]
     if contact_id:
         if contact is None or contact.id != contact_id:
@@ -101,7 +97,7 @@ def create_request(engagement_id: int):
             )
     user = api_user()
     req, refused = submit_request(
-        engagement, values, received_via=form.received_via.data, now=g.now, actor=user, apply=apply
+        engagement, values, received_via=received_via, now=g.now, actor=user, apply=apply
     )
     body = request_json(req)
     if refused:

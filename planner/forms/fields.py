@@ -12,12 +12,28 @@ from wtforms.widgets import CheckboxInput, DateTimeLocalInput, ListWidget
 
 from planner.workdays import is_valid_zone
 
+_UTC = ZoneInfo("UTC")
+
 
 def time_zone_name(_form, field) -> None:
     """Validator: an IANA time zone name, spaces around it dropped; empty passes (add DataRequired)."""
     field.data = (field.data or "").strip()
     if field.data and not is_valid_zone(field.data):
         raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Tokyo."))
+
+
+def zoned_datetime(raw: str, zone: ZoneInfo) -> datetime:
+    """ISO 8601 text as an aware UTC time, read in `zone` without an offset; ValueError says what is wrong."""
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError(_l("Not a valid date and time (expected e.g. 2026-05-12T10:00).")) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    # Far-off years would overflow when converted or when a length is added to them.
+    if not 1970 <= value.year <= 2999:
+        raise ValueError(_l("Use a date between the years 1970 and 2999."))
+    return value.astimezone(_UTC)
 
 
 class ZonedDateTimeField(Field):
@@ -32,22 +48,9 @@ class ZonedDateTimeField(Field):
         return ZoneInfo(getattr(self.meta, "zone", None) or "UTC")
 
     def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        raw = valuelist[0].strip()
-        try:
-            value = datetime.fromisoformat(raw)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Not a valid date and time (expected e.g. 2026-05-12T10:00).")) from None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self._zone())
-        # Far-off years would overflow when converted or when a length is added to them.
-        if not 1970 <= value.year <= 2999:
-            self.data = None
-            raise ValueError(_l("Use a date between the years 1970 and 2999."))
-        self.data = value.astimezone(ZoneInfo("UTC"))
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            self.data = zoned_datetime(valuelist[0], self._zone())
 
     def _value(self) -> str:
         if self.raw_data:

@@ -1,4 +1,4 @@
-"""Meeting request forms: the client page's intake, a member's log, the API body, override and reply."""
+"""Meeting request forms: the client page's intake, a member's log, override and reply."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from planner.forms.fields import MultiCheckboxField, ZonedDateTimeField
 from planner.models import utcnow
+from planner.models.requests import (
+    DETAILS_MAX,
+    EMAIL_MAX,
+    MINUTES_RANGE,
+    NAME_MAX,
+    PEOPLE_RANGE,
+    TOPIC_MAX,
+)
 
 REASON_CHOICES = [
     ("email_tedious", _l("Writing it all in a mail is tedious")),
@@ -36,7 +44,6 @@ LOGGED_CHANNELS = [
     ("chat", _l("Chat")),
     ("in_person", _l("In person")),
 ]
-API_CHANNELS = [("api", "api"), ("client_page", "client_page")] + [(c, c) for c, _label in LOGGED_CHANNELS]
 OUTCOME_CHOICES = [
     ("agenda_item", _l("Agenda item on a planned meeting")),
     ("call", _l("Call")),
@@ -50,14 +57,16 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address such as name@example.com."))
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL_MESSAGE = _l("Enter an email address such as name@example.com.")
+EMAIL = Regexp(EMAIL_PATTERN, message=EMAIL_MESSAGE)
 
 
 class RequestFields(FlaskForm):
     """What every request says: topic, details, why, by when, how long, how many, which format."""
 
-    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=300)])
-    details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=TOPIC_MAX)])
+    details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=DETAILS_MAX)])
     reasons = MultiCheckboxField(
         _l("Why would you like to meet?"),
         choices=options(REASON_CHOICES),
@@ -66,10 +75,10 @@ class RequestFields(FlaskForm):
     )
     needed_by = ZonedDateTimeField(_l("Needed by"), validators=[Optional()])
     expected_minutes = IntegerField(
-        _l("Expected length (minutes)"), default=15, validators=[DataRequired(), NumberRange(min=5, max=480)]
+        _l("Expected length (minutes)"), default=15, validators=[DataRequired(), NumberRange(*MINUTES_RANGE)]
     )
     people = IntegerField(
-        _l("Number of people"), default=1, validators=[DataRequired(), NumberRange(min=1, max=100)]
+        _l("Number of people"), default=1, validators=[DataRequired(), NumberRange(*PEOPLE_RANGE)]
     )
     preferred_format = SelectField(_l("Preferred format"), choices=options(FORMAT_CHOICES), default="any")
 
@@ -93,8 +102,8 @@ class RequestFields(FlaskForm):
 class IntakeForm(RequestFields):
     """The client page's "request a meeting" form."""
 
-    requester_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    requester_email = StringField(_l("Your email"), validators=[DataRequired(), Length(max=254), EMAIL])
+    requester_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    requester_email = StringField(_l("Your email"), validators=[DataRequired(), Length(max=EMAIL_MAX), EMAIL])
 
     def values(self) -> dict:
         return super().values() | {
@@ -109,10 +118,10 @@ class LogRequestForm(RequestFields):
     contact_id = SelectField(_l("From"), coerce=int, default=0)
     received_via = SelectField(_l("Came by"), choices=options(LOGGED_CHANNELS), default="phone")
     requester_name = StringField(
-        _l("Name, if not a listed contact"), validators=[Optional(), Length(max=120)]
+        _l("Name, if not a listed contact"), validators=[Optional(), Length(max=NAME_MAX)]
     )
     requester_email = StringField(
-        _l("Email, if not a listed contact"), validators=[Optional(), Length(max=254), EMAIL]
+        _l("Email, if not a listed contact"), validators=[Optional(), Length(max=EMAIL_MAX), EMAIL]
     )
 
     def set_contacts(self, engagement) -> None:
@@ -131,22 +140,6 @@ class LogRequestForm(RequestFields):
             self.requester_name.errors.append(_l("Choose a contact or give the person's name."))
             return False
         return ok
-
-    def values(self) -> dict:
-        return super().values() | {
-            "contact_id": self.contact_id.data or None,
-            "requester_name": (self.requester_name.data or "").strip(),
-            "requester_email": (self.requester_email.data or "").strip(),
-        }
-
-
-class ApiRequestForm(RequestFields):
-    """The JSON body of POST /api/v1/engagements/<id>/requests."""
-
-    contact_id = IntegerField(validators=[Optional()])
-    received_via = SelectField(choices=options(API_CHANNELS), default="api")
-    requester_name = StringField(validators=[Optional(), Length(max=120)])
-    requester_email = StringField(validators=[Optional(), Length(max=254), EMAIL])
 
     def values(self) -> dict:
         return super().values() | {

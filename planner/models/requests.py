@@ -17,6 +17,9 @@ FORMATS = ("any", "phone", "video", "in_person", "email")
 STATUSES = ("received", "triaged", "applied", "replied", "failed_triage")
 # Requests still waiting for the team: not yet applied and answered.
 OPEN_STATUSES = ("received", "triaged", "applied", "failed_triage")
+# What a request may say; the forms and the API check the same bounds.
+TOPIC_MAX, DETAILS_MAX, NAME_MAX, EMAIL_MAX = 300, 4000, 120, 254
+MINUTES_RANGE, PEOPLE_RANGE = (5, 480), (1, 100)
 EVENT_KINDS = ("received", "triaged", "overridden", "applied", "replied", "error")
 
 

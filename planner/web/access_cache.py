@@ -69,7 +69,9 @@ def attached(model: type, columns: Columns):
     found = session.identity_map.get(identity_key(model, columns["id"]))
     if found is not None:
         return found
-    obj = model(**columns)
+    # Filled in as a query's load fills it: through the constructor every column would be a change to track.
+    obj = db.inspect(model).class_manager.new_instance()
+    db.inspect(obj).dict.update(columns)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
