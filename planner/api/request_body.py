@@ -2,7 +2,7 @@
 
 It is the API's busiest call, and building a form cost more than triaging the request. The bounds and most
 messages are the web forms' (planner/forms/requests.py); the values are those the forms give
-`submit_request`, and the body's JSON types are taken as they are (a number as a number, a list as a list).
+`submit_request`, and each field must have its JSON type (a number as a number, a list as a list).
 """
 
 from __future__ import annotations
@@ -50,8 +50,7 @@ def _text(value: Any, limit: int, *, required: bool = False) -> str:
 
 
 def _whole(value: Any, bounds: tuple[int, int] | None = None) -> int:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
+    # As everywhere in the API, a number is a JSON number: "20" is refused like true.
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Invalid(_("Must be a whole number."))
     if bounds and not bounds[0] <= value <= bounds[1]:
