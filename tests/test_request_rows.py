@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from requests_fixtures import request_data
 from sqlalchemy import func, select
 from test_query_counts import counting
 
 from planner.extensions import db
 from planner.models import Engagement, MeetingRequest, RequestEvent, utcnow
+from planner.operations.request_rows import row_values, write_request
 from planner.operations.requests import submit_request
 
 URL = "/api/v1/engagements/{}/requests"
@@ -102,3 +104,24 @@ def test_a_fault_while_applying_undoes_the_write_when_nothing_was_read_first(
     assert [(r.status, [e.kind for e in r.events]) for r in kept] == [
         ("failed_triage", ["received", "error"])
     ]
+
+
+@pytest.mark.parametrize(
+    ("alone", "before", "own"),
+    [(True, None, True), (False, None, False), (True, "read", False), (True, "change", False)],
+)
+def test_the_write_is_its_own_transaction_only_when_nothing_else_is(app, scene, alone, before, own):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("one statement, and so a transaction of its own, is PostgreSQL's way")
+    engagement_id, now = scene.engagement.id, utcnow()
+    db.session.remove()
+    if before == "read":
+        db.session.get(Engagement, engagement_id)
+    elif before == "change":
+        db.session.get(Engagement, engagement_id).name = "renamed in the same commit"
+        db.session.info.clear()  # read, but as if read by an earlier transaction: only the change counts
+    values = row_values({"engagement_id": engagement_id, "topic": "一行", "submitted_at": now})
+    history = [{"kind": "received", "detail": "via api", "actor_id": None, "created_at": now}]
+    write_request(db.session(), values, history, alone=alone)
+    assert db.session.connection().connection.driver_connection.autocommit is own
+    db.session.rollback()

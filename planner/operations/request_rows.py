@@ -2,8 +2,9 @@
 request to the API.
 
 On PostgreSQL the row, its history and the engagement's activity counter go in one statement, a single round
-trip; when nothing else is pending in the session it runs on its own as one atomic transaction. Elsewhere
-(SQLite, in-process) they are three statements in the session's transaction.
+trip. When the caller writes nothing else and the session has neither begun nor anything to flush, that
+statement is its own transaction. Elsewhere (SQLite, in-process) they are three statements in the session's
+transaction.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _one_statement():
 _WRITE = _one_statement()
 
 
-def default_of(column) -> Any:
+def _default_of(column) -> Any:
     """What the unit of work would have written for a column left unset."""
     default = column.default
     if default is None:
@@ -69,7 +70,7 @@ def default_of(column) -> Any:
 
 def row_values(given: dict[str, Any]) -> dict[str, Any]:
     """Every column of a new request: as given, else its default."""
-    return {c.key: given[c.key] if c.key in given else default_of(c) for c in _COLUMNS}
+    return {c.key: given[c.key] if c.key in given else _default_of(c) for c in _COLUMNS}
 
 
 def write_request(
@@ -81,7 +82,8 @@ def write_request(
     can be its own transaction, without a BEGIN and a COMMIT round trip.
     """
     if session.get_bind().dialect.name == "postgresql" and _shared(events):
-        own = alone and not session.info.get(_BEGUN)
+        pending = session.new or session.dirty or session.deleted
+        own = alone and not pending and not session.info.get(_BEGUN)
         options = {"isolation_level": "AUTOCOMMIT"} if own else {}
         params = {f"new_{key}": value for key, value in values.items()} | {
             "event_kinds": [e["kind"] for e in events],
