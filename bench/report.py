@@ -224,14 +224,13 @@ NOTES = """## Notes
   change. The engagement page rendered is its schedule (cached per revision) plus the panels other features
   put around it (at-risk commitments, quiet contacts, open requests, calendar sync, feed links, the plan),
   about 25 small constant queries.
-- **Triage API** (missed): a request is validated with the same form as the web, triaged against the
-  meetings in its window, and written durably with its history in one transaction before the answer goes
-  out. The caller's access, the contact and the upcoming meetings come from memory (access and contact for
-  `PLANNER_FEED_STATE_TTL`, meetings per schedule revision), and the request and its history are written with
-  two Core statements; what is left is the form, the policy and the drafted reply, the two inserts, the
-  activity counter and the commit. The CPU table above says where the time goes: on two shared cores every
-  process's CPU counts, so a ratio of 0.3 allows a triage request 3.3 times a `/ping`'s CPU, everything
-  included; the line under that table works it out for this run.
+- **Triage API**: the body is checked field by field (no form), the caller's access, the contact and the
+  upcoming meetings come from memory (access and contact for `PLANNER_FEED_STATE_TTL`, meetings per schedule
+  revision), and on PostgreSQL the request, its history and the activity counter are written in one
+  statement that is its own transaction: one round trip, no BEGIN or COMMIT. What is left is the policy, the
+  drafted reply, that statement and the ORM objects the request still passes through. The CPU table above
+  says where the time goes: on two shared cores every process's CPU counts, so a ratio of 0.3 allows a
+  triage request 3.3 times a `/ping`'s CPU, everything included; the line under that table works it out.
 - **Feed and 304**: one indexed read of the link's state at most once a second per process
   (`PLANNER_FEED_STATE_TTL`), then the feed built once per revision.
 - **CalDAV first push**: Radicale on this machine is the bottleneck and its speed drifts during a run (see
