@@ -237,3 +237,19 @@ def test_written_answer_promises_a_date(answer_by, ja_phrase: str, en_phrase: st
 def test_missing_facts_are_refused(outcome: str, kwargs: dict) -> None:
     with pytest.raises(ValueError):
         draft_reply(outcome, topic="x", language="en", zone=ZONE, now=NOW, **kwargs)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_series_purpose_is_said_once(language: str) -> None:
+    weekly = "進捗と課題を確認する" if language == "ja" else "review progress and issues"
+    later = [
+        MeetingRef(f"定例 第{n}回", weekly, datetime(2026, 5, 11 + 7 * n, 5, 0, tzinfo=UTC), 60)
+        for n in (1, 2)
+    ]
+    status = StatusSummary(meetings=(later[0], REVIEW if language == "ja" else REVIEW_EN, later[1]))
+    reply = draft_reply("email", topic="status", language=language, zone=ZONE, now=NOW, status=status)
+    assert reply.body.count(weekly) == 1
+    lines = [line for line in reply.body.splitlines() if "定例 第" in line]
+    assert weekly in lines[0] and weekly not in lines[1] and lines[1].rstrip().endswith("第2回")
+    review_purpose = REVIEW.purpose if language == "ja" else REVIEW_EN.purpose
+    assert review_purpose in reply.body

@@ -234,3 +234,25 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
     )
     # ... and it lists the promised answer among what is open on our side.
     assert "・メールで回答：ログイン画面のエラーメッセージ（弊社、期限：" in status.json["reply"]["body"]
+
+
+def test_a_status_summary_leaves_out_the_series_routine(app, scene, make_meeting):
+    from datetime import timedelta
+
+    from planner.models import utcnow
+    from planner.operations.requests import status_summary
+    from planner.operations.schedule import add_agenda_item
+
+    now = utcnow()
+    start = scene.review.starts_at
+    weekly = [
+        make_meeting(scene.engagement, title=f"定例 第{n}回", starts_at=start + timedelta(days=n))
+        for n in (1, 2)
+    ]
+    for meeting in weekly:
+        add_agenda_item(meeting, title="進捗報告", minutes=10, now=now)
+    add_agenda_item(weekly[1], title="帳票レイアウトの確認", minutes=15, now=now)
+    db.session.commit()
+    items = status_summary(scene.engagement, now=now).open_items
+    assert ("定例 第2回", "帳票レイアウトの確認") in items and ("画面設計レビュー", "前回の指摘事項") in items
+    assert not any(item == "進捗報告" for _title, item in items)

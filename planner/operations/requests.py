@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -403,8 +404,16 @@ def status_summary(engagement: Engagement, *, now: datetime) -> StatusSummary:
     refs = tuple(
         MeetingRef(m.title, m.purpose, m.starts_at, m.duration_minutes, m.desired_outcome) for m in meetings
     )
-    items = tuple((m.title, item.title) for m in meetings for item in m.agenda if not item.done)[:10]
+    open_items = [(m.title, item.title) for m in meetings for item in m.agenda if not item.done]
+    # An item on more than one of these meetings is the series' routine (progress report, last actions),
+    # not news for someone asking where things stand.
+    seen = Counter(_same_title(title) for _meeting, title in open_items)
+    items = tuple(pair for pair in open_items if seen[_same_title(pair[1])] == 1)[:10]
     return StatusSummary(meetings=refs, open_items=items, commitments=tuple(_open_commitments(engagement)))
+
+
+def _same_title(title: str) -> str:
+    return " ".join(title.split()).casefold()
 
 
 def _meeting_of(req: MeetingRequest) -> Meeting | None:

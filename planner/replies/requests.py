@@ -258,12 +258,24 @@ def _meeting_ja(topic: str, meeting: MeetingRef, zone: str, complaint: bool) -> 
     return f"Re: {topic}（お打ち合わせ日程のご相談）", body
 
 
+def _purposes_once(meetings: tuple[MeetingRef, ...]) -> list[tuple[MeetingRef, bool]]:
+    """Each meeting, and whether its purpose is said: once per purpose, as a series shares one."""
+    said: set[str] = set()
+    marked = []
+    for meeting in meetings:
+        first = bool(meeting.purpose) and meeting.purpose not in said
+        said.add(meeting.purpose)
+        marked.append((meeting, first))
+    return marked
+
+
 def _status_ja(topic: str, status: StatusSummary, zone: str) -> tuple[str, str]:
     sections: list[str] = []
     if status.meetings:
         rows = [
-            f"・{format_datetime(m.starts_at, zone, 'ja')}　{m.title}（目的：{m.purpose}）"
-            for m in status.meetings
+            f"・{format_datetime(m.starts_at, zone, 'ja')}　{m.title}"
+            + (f"（目的：{m.purpose}）" if first else "")
+            for m, first in _purposes_once(status.meetings)
         ]
         sections.append("■今後の打ち合わせ\n" + "\n".join(rows))
     if status.open_items:
@@ -362,8 +374,9 @@ def _status_en(topic: str, status: StatusSummary, zone: str) -> tuple[str, str]:
     sections: list[str] = []
     if status.meetings:
         rows = [
-            f"- {format_datetime(m.starts_at, zone, 'en')}: {m.title} (purpose: {m.purpose})"
-            for m in status.meetings
+            f"- {format_datetime(m.starts_at, zone, 'en')}: {m.title}"
+            + (f" (purpose: {m.purpose})" if first else "")
+            for m, first in _purposes_once(status.meetings)
         ]
         sections.append("Next meetings:\n" + "\n".join(rows))
     if status.open_items:
