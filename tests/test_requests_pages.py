@@ -144,7 +144,8 @@ def test_csrf_is_required_on_the_client_page(make_app, scene):
 def test_intake_is_rate_limited(make_app, scene):
     app = make_app(RATELIMIT_ENABLED=True, REQUEST_INTAKE_LIMIT="2 per hour")
     with app.test_client() as client:
-        codes = [client.post(f"/s/{scene.token}/request", data=request_data()).status_code for _ in range(3)]
+        asks = [request_data(topic=f"相談 {n}") for n in range(3)]
+        codes = [client.post(f"/s/{scene.token}/request", data=ask).status_code for ask in asks]
         assert client.get(f"/s/{scene.token}/request").status_code == 200  # reading the form is not limited
     assert codes == [302, 302, 429]
     assert len(_requests()) == 2
@@ -388,3 +389,59 @@ def test_a_failing_team_mail_is_noted_and_the_request_kept(make_app, scene, smtp
     assert req.status == "triaged" and req.topic == "ログイン画面のエラーメッセージ"
     assert _kinds(req) == ["received", "triaged", "error"]
     assert "Team not notified (sato@example.com)" in req.events[-1].detail
+
+
+# --- the same request sent twice -------------------------------------------------------------------------
+
+
+def test_a_request_sent_twice_is_received_once(make_app, scene, smtp_server):
+    url, mailbox = smtp_server
+    client = make_app(SMTP_URL=url).test_client()
+    first = client.post(f"/s/{scene.token}/request", data=request_data())
+    first.close()
+    again = client.post(
+        f"/s/{scene.token}/request", data=request_data(requester_email="HANAKO@sakura.example")
+    )
+    again.close()
+    [req] = _requests()
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert _kinds(req) == ["received", "triaged"]
+    assert len(mailbox.messages) == 1  # the team hears of it once
+    # Other words, or the same words from someone else, are another request.
+    client.post(f"/s/{scene.token}/request", data=request_data(details="もう一点あります。")).close()
+    client.post(f"/s/{scene.token}/request", data=request_data(requester_email="jiro@sakura.example")).close()
+    assert len(_requests()) == 3
+
+
+def test_a_request_sent_again_later_is_a_new_one(client, scene, monkeypatch):
+    from datetime import timedelta
+
+    from planner.models import utcnow
+    from planner.operations import requests as operations
+
+    client.post(f"/s/{scene.token}/request", data=request_data())
+    later = utcnow() + timedelta(minutes=operations.RESUBMIT_MINUTES + 1)
+    monkeypatch.setattr("planner.web.requests.g_now", lambda: later)
+    client.post(f"/s/{scene.token}/request", data=request_data())
+    assert len(_requests()) == 2
+
+
+def test_a_member_logging_the_same_call_twice_is_shown_the_first(client, scene, login):
+    login(client, scene.owner)
+    logged = {
+        "contact_id": str(scene.contact.id),
+        "received_via": "phone",
+        "topic": "進捗を知りたい",
+        "reasons": ["status_update"],
+        "expected_minutes": "30",
+        "people": "1",
+        "preferred_format": "any",
+    }
+    url = f"/engagements/{scene.engagement.id}/requests/new"
+    first = client.post(url, data=logged)
+    again = client.post(url, data=logged, follow_redirects=True)
+    [req] = _requests()
+    assert first.headers["Location"].endswith(f"/requests/{req.id}")
+    assert again.status_code == 200 and "logged a moment ago" in again.get_data(as_text=True)
+    client.post(url, data=logged | {"received_via": "email"})
+    assert len(_requests()) == 2

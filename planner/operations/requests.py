@@ -66,6 +66,8 @@ REQUEST_FIELDS = (
     "requester_name",
     "requester_email",
 )
+# The same request sent again within this many minutes is taken as the one already received.
+RESUBMIT_MINUTES = 15
 # How far the status summary looks ahead.
 STATUS_DAYS = 30
 # How far ahead triage looks for a free slot among the engagement's meetings.
@@ -160,6 +162,52 @@ def _build_request(
     detail = {"client_page": "client page"}.get(received_via, received_via.replace("_", " "))
     _event(req, "received", f"via {detail}", actor=actor, now=now)
     return req
+
+
+def just_received(
+    engagement: Engagement,
+    data: dict[str, Any],
+    *,
+    received_via: str,
+    now: datetime,
+    actor: User | None = None,
+    feed_id: int | None = None,
+) -> MeetingRequest | None:
+    """The request these very values made a moment ago (a double click, the browser's back button), if any.
+
+    The same sender, channel, topic and details within `RESUBMIT_MINUTES` are the same request: the client
+    page's sender is its link and address, a member's the contact or name they logged it for.
+    """
+    found = db.session.scalars(
+        select(MeetingRequest)
+        .where(
+            MeetingRequest.engagement_id == engagement.id,
+            MeetingRequest.received_via == received_via,
+            MeetingRequest.topic == (data.get("topic") or "").strip(),
+            MeetingRequest.submitted_at >= now - timedelta(minutes=RESUBMIT_MINUTES),
+        )
+        .order_by(MeetingRequest.id.desc())
+    )
+
+    details = (data.get("details") or "").strip()
+    if received_via == "client_page":
+        # A known address links the request to its contact: the link and the address tell who sent it.
+        email = (data.get("requester_email") or "").strip().casefold()
+        sender = (feed_id, email)
+
+        def sent_by(req: MeetingRequest) -> tuple:
+            return (req.feed_id, req.requester_email.casefold())
+    else:
+        sender = (
+            actor.id if actor else None,
+            data.get("contact_id"),
+            (data.get("requester_name") or "").strip(),
+        )
+
+        def sent_by(req: MeetingRequest) -> tuple:
+            return (req.logged_by_id, req.contact_id, req.requester_name)
+
+    return next((req for req in found if req.details == details and sent_by(req) == sender), None)
 
 
 def receive_request(

@@ -46,6 +46,7 @@ from planner.operations.requests import (
     agenda_item_of,
     apply_decision,
     commitments_of,
+    just_received,
     mark_replied,
     notify_team,
     open_requests,
@@ -218,14 +219,13 @@ def new(engagement_id: int):
     form = LogRequestForm(meta={"zone": engagement.timezone})
     form.set_contacts(engagement)
     if form.validate_on_submit():
+        values, came_by = form.values(), form.received_via.data
+        earlier = just_received(engagement, values, received_via=came_by, now=g_now(), actor=current_user)
+        if earlier is not None:
+            flash(_("This request was logged a moment ago; here it is."), "info")
+            return redirect(url_for(".show", request_id=earlier.id))
         try:
-            req = receive_request(
-                engagement,
-                form.values(),
-                received_via=form.received_via.data,
-                now=g_now(),
-                actor=current_user,
-            )
+            req = receive_request(engagement, values, received_via=came_by, now=g_now(), actor=current_user)
         except RequestError as error:
             flash(str(error), "error")
         else:
@@ -426,11 +426,15 @@ def intake(token: str):
     engagement = feed.engagement
     form = IntakeForm(meta={"zone": engagement.timezone})
     if form.validate_on_submit():
-        req = receive_request(
-            engagement, form.values(), received_via="client_page", now=g_now(), feed_id=feed.id
-        )
-        _triage_quietly(req)
-        _notify_after_response(req.id)
+        values = form.values()
+        # Sent twice (a double click, the back button): the thank-you page of the request already received.
+        req = just_received(engagement, values, received_via="client_page", now=g_now(), feed_id=feed.id)
+        if req is None:
+            req = receive_request(
+                engagement, values, received_via="client_page", now=g_now(), feed_id=feed.id
+            )
+            _triage_quietly(req)
+            _notify_after_response(req.id)
         return redirect(url_for(".thanks", token=token, request_id=req.id))
     return render_template(
         "portal/request_page.html", feed=feed, engagement=engagement, token=token, intake=form
