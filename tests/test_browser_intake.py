@@ -43,3 +43,45 @@ def test_client_request_lands_as_an_agenda_item(scene, live_server, page):
     assert "ログイン画面のエラーメッセージ" in applied and "画面設計レビュー" in applied
     page.locator("#requests .applied-list").get_by_role("link", name="画面設計レビュー").click()
     assert "ログイン画面のエラーメッセージ" in page.locator("#agenda").inner_text()
+
+
+def test_request_and_commitment_lists_fit_a_phone(scene, live_server, browser):
+    """On a phone each list row is a block whose cells say what they are, and nothing sticks out sideways."""
+    from datetime import timedelta
+
+    from planner.extensions import db
+    from planner.models import utcnow
+    from planner.operations.commitments import create_commitment
+    from planner.operations.requests import receive_request
+
+    now = utcnow()
+    data = {
+        "topic": "ハンディ端末の新しい操作手順について",
+        "reasons": ["nuance"],
+        "requester_name": "鈴木 大輔",
+        "expected_minutes": 20,
+        "people": 3,
+    }
+    receive_request(scene.engagement, data, received_via="phone", now=now)
+    create_commitment(
+        scene.engagement,
+        {"title": "要件定義書（第1版）の提出", "owed_by": "us", "due_at": now + timedelta(hours=20)},
+        actor=scene.owner,
+        now=now,
+    )
+    db.session.commit()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=email]", scene.owner.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("main button[type=submit]").click()
+        for path, table in (("requests", ".requests-table"), ("commitments", ".commitments-table")):
+            page.goto(f"{live_server}/engagements/{scene.engagement.id}/{path}")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+            row = page.locator(f"{table} tbody tr").first
+            assert row.evaluate("el => getComputedStyle(el).display") == "block", path
+            assert page.locator(f"{table} thead").first.is_hidden(), path
+    finally:
+        context.close()

@@ -445,3 +445,28 @@ def test_a_member_logging_the_same_call_twice_is_shown_the_first(client, scene, 
     assert again.status_code == 200 and "logged a moment ago" in again.get_data(as_text=True)
     client.post(url, data=logged | {"received_via": "email"})
     assert len(_requests()) == 2
+
+
+def test_open_requests_come_soonest_needed_first_and_say_when_urgent(client, scene, login):
+    from datetime import timedelta
+
+    from planner.models import utcnow
+    from planner.operations.requests import open_requests
+
+    soon = (utcnow() + timedelta(hours=5)).astimezone(scene.engagement.tz).strftime("%Y-%m-%dT%H:%M")
+    later = (utcnow() + timedelta(days=9)).astimezone(scene.engagement.tz).strftime("%Y-%m-%dT%H:%M")
+    for topic, needed_by in (("いつでも", ""), ("来週まで", later), ("今日中", soon)):
+        client.post(f"/s/{scene.token}/request", data=request_data(topic=topic, needed_by=needed_by)).close()
+    assert [r.topic for r in open_requests(scene.engagement)] == ["今日中", "来週まで", "いつでも"]
+    login(client, scene.owner)
+    rows = client.get(f"/engagements/{scene.engagement.id}/requests").get_data(as_text=True).split("<tr")
+    today, next_week = next(r for r in rows if "今日中" in r), next(r for r in rows if "来週まで" in r)
+    assert "Urgent" in today and "Urgent" not in next_week
+    db.session.execute(
+        MeetingRequest.__table__.update()
+        .where(MeetingRequest.topic == "今日中")
+        .values(needed_by=utcnow() - timedelta(hours=1))
+    )
+    db.session.commit()
+    page = client.get(f"/engagements/{scene.engagement.id}").get_data(as_text=True)
+    assert "Past its needed-by time" in page.split('id="requests"')[1]

@@ -807,16 +807,26 @@ def notify_team(req: MeetingRequest, config, *, link: str, now: datetime) -> int
 
 
 def open_requests(engagement: Engagement, limit: int | None = None) -> list[MeetingRequest]:
-    """Requests still waiting for the team, oldest first."""
+    """Requests still waiting for the team: the soonest needed first, then the oldest."""
+    needed_by = MeetingRequest.needed_by
     query = (
         select(MeetingRequest)
         .where(MeetingRequest.engagement_id == engagement.id, MeetingRequest.status.in_(OPEN_STATUSES))
         .options(selectinload(MeetingRequest.contact))
-        .order_by(MeetingRequest.submitted_at, MeetingRequest.id)
+        .order_by(needed_by.is_(None), needed_by, MeetingRequest.submitted_at, MeetingRequest.id)
     )
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+def urgency(req: MeetingRequest, engagement: Engagement, now: datetime) -> str | None:
+    """Overdue once the needed-by time has passed, urgent within the urgent hours, else None."""
+    if req.needed_by is None or not req.is_open:
+        return None
+    if req.needed_by <= now:
+        return "overdue"
+    return "urgent" if req.needed_by - now < timedelta(hours=engagement.urgent_hours) else None
 
 
 def request_stats(engagement: Engagement) -> RequestStats:

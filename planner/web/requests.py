@@ -56,6 +56,7 @@ from planner.operations.requests import (
     save_reply,
     send_reply,
     triage_request,
+    urgency,
 )
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for
@@ -66,6 +67,7 @@ from planner.web.public import public
 log = logging.getLogger(__name__)
 
 bp = Blueprint("requests", __name__)
+bp.add_app_template_global(urgency, "request_urgency")
 
 OUTCOME_LABELS = {
     "agenda_item": _l("Agenda item"),
@@ -207,6 +209,7 @@ def index(engagement_id: int):
         engagement=engagement,
         open_list=open_requests(engagement),
         recent=recent,
+        now=g_now(),
         stats=request_stats(engagement),
         outcome_labels=OUTCOME_LABELS,
         status_labels=STATUS_LABELS,
@@ -263,6 +266,7 @@ def _show(req: MeetingRequest, *, override_form=None, reply_form=None, status: i
         format_labels=dict(FORMAT_CHOICES),
         history_text=history_text,
         channel_labels=CHANNEL_LABELS,
+        now=g_now(),
     ), status
 
 
@@ -492,6 +496,7 @@ def _engagement_panel(engagement, now) -> dict:
     return {
         "position": "side",
         "open_list": open_requests(engagement, limit=6),
+        "now": now,
         "stats": request_stats(engagement),
         "applied": applied,
         "outcome_labels": OUTCOME_LABELS,
