@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +38,12 @@ WORDS = {
         "by_us": "we owe",
         "by_client": "the client owes",
         "requests": "Requests waiting for this meeting",
+        "waiting": "Meeting requests waiting for an answer",
+        "received": "received",
+        "needed_by": "needed by",
+        "overdue": "PAST ITS NEEDED-BY TIME",
+        "urgent": "URGENT",
+        "subject_waiting": "Requests waiting for an answer — {date}",
         "where": "Where",
         "open_page": "Brief",
         "footer": "Sent by Planner because you are a member of these engagements.",
@@ -68,6 +75,12 @@ WORDS = {
         "by_us": "当社",
         "by_client": "お客様",
         "requests": "この会議で扱う依頼",
+        "waiting": "返信待ちの会議の依頼",
+        "received": "受付",
+        "needed_by": "希望期限",
+        "overdue": "希望期限超過",
+        "urgent": "急ぎ",
+        "subject_waiting": "返信待ちの依頼 — {date}",
         "where": "場所",
         "open_page": "ブリーフ",
         "footer": "このメールは、参加しているエンゲージメントのメンバーとして Planner から送信されています。",
@@ -106,6 +119,20 @@ class AttentionLine:
     due_at: datetime | None
     zone: str
     client_told: bool
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class WaitingRequest:
+    """A meeting request the team has not answered yet; `urgency` is "overdue", "urgent" or None."""
+
+    engagement: str
+    topic: str
+    who: str
+    received_at: datetime
+    needed_by: datetime | None
+    urgency: str | None
+    zone: str
     link: str = ""
 
 
@@ -169,6 +196,15 @@ def _brief_lines(item: DigestMeeting, lang: str) -> list[str]:
     return lines
 
 
+def _waiting_lines(r: WaitingRequest, w: dict[str, str], lang: str) -> list[str]:
+    flag = f"[{w[r.urgency]}] " if r.urgency else ""
+    when = f"{w['received']} {format_datetime(r.received_at, r.zone, lang, with_zone=False)}"
+    if r.needed_by:
+        when += f", {w['needed_by']} {format_datetime(r.needed_by, r.zone, lang, with_zone=False)}"
+    lines = [f"- {flag}{r.topic} — {r.who} · {when} · {r.engagement}"]
+    return lines + ([f"  {r.link}"] if r.link else [])
+
+
 def compose_digest(
     *,
     language: str | None,
@@ -176,14 +212,17 @@ def compose_digest(
     today: datetime,
     meetings: list[DigestMeeting],
     attention: list[AttentionLine],
+    waiting: Sequence[WaitingRequest] = (),
 ) -> tuple[str, str]:
-    """The subject and text of one member's morning digest; late and at-risk items come first."""
+    """The subject and text of one member's morning digest; late and at-risk items come first, then the
+    requests still waiting for an answer."""
     lang = _lang(language)
     w = WORDS[lang]
     day = format_date(today.date(), lang)
-    subject = (
-        w["subject"].format(count=len(meetings), date=day) if meetings else w["subject_none"].format(date=day)
-    )
+    if meetings:
+        subject = w["subject"].format(count=len(meetings), date=day)
+    else:
+        subject = (w["subject_none"] if attention else w["subject_waiting"]).format(date=day)
     lines = [w["hello"].format(name=name), "", w["intro"], ""]
     if attention:
         lines.append(f"【{w['attention']}】" if lang == "ja" else f"== {w['attention']} ==")
@@ -198,6 +237,10 @@ def compose_digest(
             lines.append(f"- [{w[a.status]}] {a.title}{due} · {who} · {a.engagement}{told}")
             if a.link:
                 lines.append(f"  {a.link}")
+        lines.append("")
+    if waiting:
+        lines.append(f"【{w['waiting']}】" if lang == "ja" else f"== {w['waiting']} ==")
+        lines += [line for r in waiting for line in _waiting_lines(r, w, lang)]
         lines.append("")
     if meetings:
         lines.append(f"【{w['meetings']}】" if lang == "ja" else f"== {w['meetings']} ==")

@@ -144,3 +144,25 @@ def test_a_refusing_server_is_reported_not_raised(app, team, morning):
         port = sock.getsockname()[1]  # nothing listens here once the socket is closed
     result = send_digests({"SMTP_URL": f"smtp://user:secret@127.0.0.1:{port}"}, now=utcnow())
     assert sorted(result.failed) == ["member@example.com", "owner@example.com"] and result.sent == []
+
+
+def test_requests_waiting_for_an_answer_are_in_the_digest_until_answered(app, smtp, team):
+    from planner.operations.requests import mark_replied, receive_request
+
+    url, inbox = smtp
+    engagement, owner = team["engagement"], team["owner"]
+    data = {"topic": "帳票レイアウトの相談", "reasons": ["nuance"], "requester_name": "山田 花子"}
+    req = receive_request(
+        engagement, data | {"expected_minutes": 15, "people": 2}, received_via="phone", now=utcnow()
+    )
+    db.session.commit()
+    config = {"SMTP_URL": url, "PUBLIC_URL": "https://planner.example"}
+    result = send_digests(config, now=utcnow())
+    assert sorted(result.sent) == ["member@example.com", "owner@example.com"]
+    _, subject, body = inbox.to("member@example.com")
+    assert subject.startswith("Requests waiting for an answer — ")
+    assert "- 帳票レイアウトの相談 — 山田 花子 · received " in body
+    assert f"https://planner.example/requests/{req.id}" in body
+    mark_replied(req, actor=owner, now=utcnow(), how="by phone")
+    db.session.commit()
+    assert send_digests(config, now=utcnow()).sent == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from planner.brief import AgendaLine, NoteLine, OwedLine, Person, build_brief
-from planner.digest import AttentionLine, DigestMeeting, compose_digest
+from planner.digest import AttentionLine, DigestMeeting, WaitingRequest, compose_digest
 
 START = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 END = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -80,3 +80,35 @@ def test_digest_in_english_without_meetings() -> None:
         "(the client has not been told yet)" in body
     )
     assert "Today's meetings" not in body
+
+
+def waiting():
+    return [
+        WaitingRequest(
+            "A社 基幹刷新",
+            "帳票レイアウトの相談",
+            "山田 花子",
+            datetime(2026, 11, 25, 2, 0, tzinfo=UTC),
+            datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
+            "urgent",
+            "Asia/Tokyo",
+            link="http://x/requests/7",
+        )
+    ]
+
+
+def test_requests_waiting_for_an_answer_come_after_the_warnings() -> None:
+    _subject, body = compose_digest(
+        language="ja", name="田中", today=START, meetings=[], attention=attention(), waiting=waiting()
+    )
+    assert (
+        "【返信待ちの会議の依頼】\n- [急ぎ] 帳票レイアウトの相談 — 山田 花子 · 受付 11月25日(水) 11:00"
+        in body
+    )
+    assert "希望期限 11月26日(木) 18:00 · A社 基幹刷新\n  http://x/requests/7" in body
+    assert body.index("【遅延・遅延リスクのある約束】") < body.index("【返信待ちの会議の依頼】")
+    subject, body = compose_digest(
+        language="en", name="Ken", today=START, meetings=[], attention=[], waiting=waiting()
+    )
+    assert subject == "Requests waiting for an answer — Thu 26 November"
+    assert "== Meeting requests waiting for an answer ==\n- [URGENT] 帳票レイアウトの相談 — 山田 花子" in body

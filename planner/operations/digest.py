@@ -1,4 +1,5 @@
-"""The morning digest: each member gets today's briefs and what is late or at risk, by mail."""
+"""The morning digest: each member gets today's briefs, what is late or at risk and the requests waiting for
+an answer, by mail."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from planner.digest import AttentionLine, DigestMeeting, compose_digest
+from planner.digest import AttentionLine, DigestMeeting, WaitingRequest, compose_digest
 from planner.extensions import db
 from planner.mailer import MailError, send_mail
 from planner.models import Engagement, Meeting, User
 from planner.operations.briefs import meeting_brief
 from planner.operations.commitments import attention
+from planner.operations.requests import open_requests, urgency
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +57,26 @@ def _goes_to(meeting: Meeting, user: User) -> bool:
 
 
 def build_digests(*, now: datetime, base_url: str | None = None) -> list[tuple[User, str, str]]:
-    """(user, subject, body) for every member with a meeting today or something late or at risk."""
+    """(user, subject, body) for every member with a meeting today, something late or at risk, or a request
+    waiting for an answer."""
     per_user: dict[int, dict] = {}
     for engagement in db.session.scalars(select(Engagement)):
         meetings = todays_meetings(engagement, now=now)
         warnings = attention(engagement, now=now)
-        if not meetings and not warnings:
+        waiting = [
+            WaitingRequest(
+                engagement=engagement.name,
+                topic=r.topic,
+                who=r.who,
+                received_at=r.submitted_at,
+                needed_by=r.needed_by,
+                urgency=urgency(r, engagement, now),
+                zone=engagement.timezone,
+                link=_link(base_url, f"/requests/{r.id}"),
+            )
+            for r in open_requests(engagement)
+        ]
+        if not meetings and not warnings and not waiting:
             continue
         briefs = {m.id: meeting_brief(m, now=now) for m in meetings}
         for membership in engagement.members:
@@ -68,8 +84,9 @@ def build_digests(*, now: datetime, base_url: str | None = None) -> list[tuple[U
                 continue
             user = membership.user
             entry = per_user.setdefault(
-                user.id, {"user": user, "zone": engagement.tz, "meetings": [], "attention": []}
+                user.id, {"user": user, "zone": engagement.tz, "meetings": [], "attention": [], "waiting": []}
             )
+            entry["waiting"] += waiting
             entry["meetings"] += [
                 DigestMeeting(
                     engagement.name,
@@ -95,7 +112,7 @@ def build_digests(*, now: datetime, base_url: str | None = None) -> list[tuple[U
             ]
     out = []
     for entry in per_user.values():
-        if not entry["meetings"] and not entry["attention"]:
+        if not entry["meetings"] and not entry["attention"] and not entry["waiting"]:
             continue
         user = entry["user"]
         language = user.locale or "en"
@@ -106,6 +123,7 @@ def build_digests(*, now: datetime, base_url: str | None = None) -> list[tuple[U
             today=now.astimezone(entry["zone"]),
             meetings=meetings,
             attention=entry["attention"],
+            waiting=entry["waiting"],
         )
         out.append((user, subject, body))
     return out
