@@ -19,8 +19,9 @@ from planner.extensions import db
 from planner.feed_cache import FeedStateCache
 from planner.models import ApiToken, Contact, Engagement, Meeting, Membership, User
 from planner.models.people import ROLES
+from planner.models.rows import attached, columns_of
 from planner.tokens import token_hash
-from planner.web.access_cache import attached, columns_of, recall, remember
+from planner.web.access_cache import recall_rows, remember
 from planner.web.converters import MAX_ID
 from planner.web.feeds import feed_state_ttl
 
@@ -158,10 +159,12 @@ def api_engagement_with_contact(
         else None
     )
     user = api_user()
-    known = recall(user.id, engagement_id)
+    known = recall_rows(user.id, engagement_id)
     if known is not None and known[1] is not None:
-        _check_role(known[2].role if known[2] is not None else None, role)
-        return known[1], remembered_contact(known[1], wanted) if wanted is not None else None
+        # Only the engagement becomes an object: the role is all the membership is needed for.
+        _check_role(known[2][1]["role"] if known[2] is not None else None, role)
+        engagement = attached(Engagement, known[1][1])
+        return engagement, remembered_contact(engagement, wanted) if wanted is not None else None
     params = {"engagement_id": engagement_id, "user_id": user.id, "contact_id": wanted}
     row = db.session.execute(_MEMBER[wanted is not None], params).first()
     if row is None:

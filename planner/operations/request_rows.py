@@ -1,5 +1,5 @@
-"""A new request's row and history written without the unit of work, which costs more than the rest of a
-request to the API.
+"""A new request kept as plain values until its row and history are written without the unit of work, which
+costs more than the rest of a request to the API.
 
 On PostgreSQL the row, its history and the engagement's activity counter go in one statement, a single round
 trip. When the caller writes nothing else and the session has neither begun nor anything to flush, that
@@ -15,7 +15,7 @@ from sqlalchemy import Connection, bindparam, event, func, insert, literal_colum
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from planner.models import Engagement
+from planner.models import Contact, Engagement
 from planner.models.activity import note_change, record_counts
 from planner.models.requests import MeetingRequest, RequestEvent
 
@@ -71,6 +71,38 @@ def _default_of(column) -> Any:
 def row_values(given: dict[str, Any]) -> dict[str, Any]:
     """Every column of a new request: as given, else its default."""
     return {c.key: given[c.key] if c.key in given else _default_of(c) for c in _COLUMNS}
+
+
+_COLUMN_KEYS = frozenset(c.key for c in _REQUESTS.c)
+
+
+class NewRequest:
+    """A request not yet written, read and changed as a MeetingRequest is: its columns are plain values.
+
+    Triage and the drafted reply run on it before the row exists, without the ORM's bookkeeping.
+    """
+
+    __slots__ = ("values", "engagement", "contact", "events")
+
+    def __init__(self, values: dict[str, Any], engagement: Engagement, contact: Contact | None) -> None:
+        object.__setattr__(self, "values", row_values(values) | {"id": None})
+        object.__setattr__(self, "engagement", engagement)
+        object.__setattr__(self, "contact", contact)
+        object.__setattr__(self, "events", [])
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _COLUMN_KEYS:
+            raise AttributeError(f"a request has no column {name}")
+        self.values[name] = value
+
+    def add_event(self, kind: str, detail: str, actor_id: int | None, at) -> None:
+        self.events.append({"kind": kind, "detail": detail, "actor_id": actor_id, "created_at": at})
 
 
 def write_request(

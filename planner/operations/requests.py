@@ -15,8 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from planner.extensions import db
@@ -24,9 +23,10 @@ from planner.mailer import MailError, send_mail
 from planner.models import AgendaItem, Contact, Engagement, Meeting, User
 from planner.models.commitments import Commitment
 from planner.models.requests import CHANNELS, FORMATS, OPEN_STATUSES, MeetingRequest, RequestEvent
+from planner.models.rows import attached
 from planner.operations.commitments import create_commitment
 from planner.operations.memo import remembered
-from planner.operations.request_rows import row_values, write_request
+from planner.operations.request_rows import NewRequest, row_values, write_request
 from planner.operations.schedule import add_agenda_item, create_meeting
 from planner.replies.requests import (
     CommitmentRef,
@@ -94,16 +94,21 @@ class RequestStats:
         return round(self.minutes_saved / 60, 1)
 
 
-def _event(req: MeetingRequest, kind: str, detail: str, *, actor: User | None, now: datetime) -> RequestEvent:
-    event = RequestEvent(kind=kind, detail=detail, actor_id=actor.id if actor else None, created_at=now)
+def _event(
+    req: MeetingRequest | NewRequest, kind: str, detail: str, *, actor: User | None, now: datetime
+) -> None:
+    req.updated_at = now
+    actor_id = actor.id if actor else None
+    if isinstance(req, NewRequest):
+        req.add_event(kind, detail, actor_id, now)
+        return
+    event = RequestEvent(kind=kind, detail=detail, actor_id=actor_id, created_at=now)
     if req.id is None or "events" in req.__dict__:
         req.events.append(event)  # new, or its history already loaded: no query either way
     else:
         # Added by id: appending would first load the whole history, which nobody reads here.
         event.request_id = req.id
         db.session.add(event)
-    req.updated_at = now
-    return event
 
 
 def _contact_of(engagement: Engagement, contact_id: int | None) -> Contact | None:
@@ -125,7 +130,7 @@ def _contact_by_email(engagement: Engagement, email: str) -> Contact | None:
     )
 
 
-def _build_request(
+def _request_values(
     engagement: Engagement,
     data: dict[str, Any],
     *,
@@ -133,8 +138,8 @@ def _build_request(
     now: datetime,
     actor: User | None,
     feed_id: int | None,
-) -> MeetingRequest:
-    """A request exactly as given with its "received" event, not yet in the session."""
+) -> tuple[dict[str, Any], Contact | None]:
+    """The columns of a new request exactly as given, and its contact."""
     if received_via not in CHANNELS:
         raise RequestError(_l("Unknown channel: %(channel)s", channel=received_via))
     values = {k: data[k] for k in REQUEST_FIELDS if data.get(k) is not None}
@@ -145,22 +150,30 @@ def _build_request(
     if contact is None and received_via == "client_page":
         # A known address on the client page links the request to that contact's profile.
         contact = _contact_by_email(engagement, values.get("requester_email", ""))
-    # Keys as well as objects: applying reads them before the row is written.
-    req = MeetingRequest(
-        engagement=engagement,
-        engagement_id=engagement.id,
-        contact=contact,
-        contact_id=contact.id if contact else None,
-        received_via=received_via,
-        feed_id=feed_id,
-        logged_by_id=actor.id if actor else None,
-        submitted_at=now,
-        updated_at=now,
-        status="received",
-        **values,
-    )
-    detail = {"client_page": "client page"}.get(received_via, received_via.replace("_", " "))
+    values |= {
+        "engagement_id": engagement.id,
+        "contact_id": contact.id if contact else None,
+        "received_via": received_via,
+        "feed_id": feed_id,
+        "logged_by_id": actor.id if actor else None,
+        "submitted_at": now,
+        "updated_at": now,
+        "status": "received",
+    }
+    return values, contact
+
+
+def _received(req: MeetingRequest | NewRequest, *, actor: User | None, now: datetime) -> None:
+    detail = {"client_page": "client page"}.get(req.received_via, req.received_via.replace("_", " "))
     _event(req, "received", f"via {detail}", actor=actor, now=now)
+
+
+def _build_request(engagement: Engagement, data: dict[str, Any], **how) -> MeetingRequest:
+    """A request exactly as given with its "received" event, not yet in the session."""
+    values, contact = _request_values(engagement, data, **how)
+    # Keys as well as objects: applying reads them before the row is written.
+    req = MeetingRequest(engagement=engagement, contact=contact, **values)
+    _received(req, actor=how["actor"], now=how["now"])
     return req
 
 
@@ -234,21 +247,26 @@ def submit_request(
     now: datetime,
     actor: User | None = None,
     apply: bool = True,
-) -> tuple[MeetingRequest, str | None]:
+) -> tuple[MeetingRequest | NewRequest, str | None]:
     """Save a request with its triage (and, with `apply`, put it on the schedule) in one commit.
 
     The policy runs before anything is written and a fault in it is recorded as `failed_triage`, as in
     `triage_request`. Should writing the decision or applying it fail, that work is rolled back and the
-    bare request is saved on its own with the error in its history. Returns the request and, when
-    applying was refused, why (the triaged request is saved all the same).
+    bare request is saved on its own with the error in its history. Returns the request (as written, when
+    nothing else was) and, when applying was refused, why (the triaged request is saved all the same).
     """
     ids = (engagement.id, actor.id if actor else None)
-    req = _build_request(engagement, data, received_via=received_via, now=now, actor=actor, feed_id=None)
+    values, contact = _request_values(
+        engagement, data, received_via=received_via, now=now, actor=actor, feed_id=None
+    )
+    req: MeetingRequest | NewRequest = NewRequest(values, engagement, contact)
+    _received(req, actor=actor, now=now)
     refused = None
     try:
         triage_request(req, now=now, actor=actor)
-        _insert_request(req, alone=not apply or req.outcome is None)
-        if apply and req.outcome is not None:
+        applying = apply and req.outcome is not None
+        req = _insert_request(req, alone=not applying)
+        if applying:
             try:
                 apply_decision(req, actor=actor, now=now)
             except RequestError as error:
@@ -263,24 +281,19 @@ def submit_request(
     return req, refused
 
 
-def _insert_request(req: MeetingRequest, *, alone: bool) -> None:
-    """Write a new request and its history (operations/request_rows.py) and keep it in the session as written.
+def _insert_request(new: NewRequest, *, alone: bool) -> MeetingRequest | NewRequest:
+    """Write a new request and its history (operations/request_rows.py).
 
-    `alone`: nothing else is written before the commit that follows.
+    `alone`: nothing else is written before the commit that follows, so the plain values are all anyone
+    needs; otherwise the request joins the session as the row just written, to be applied.
     """
-    given = sa_inspect(req).dict
-    values = row_values(given)
-    history = [{c: getattr(e, c) for c in ("kind", "detail", "actor_id", "created_at")} for e in req.events]
-    req.id = write_request(db.session(), values, history, alone=alone)
-    for key, value in values.items():
-        if key not in given:
-            setattr(req, key, value)
+    new.id = write_request(db.session(), row_values(new.values), new.events, alone=alone)
     if alone:
-        return  # nothing more happens to it in this transaction: it stays out of the session
-    set_committed_value(req, "events", [])
-    make_transient_to_detached(req)
-    db.session.add(req)
-    db.session.expire(req, ["events"])  # read from the database when someone asks
+        return new
+    req = attached(MeetingRequest, new.values)
+    set_committed_value(req, "engagement", new.engagement)
+    set_committed_value(req, "contact", new.contact)
+    return req
 
 
 def _save_bare(

@@ -11,19 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm import Session
 
-from planner.extensions import db
 from planner.feed_cache import FeedStateCache
 from planner.models import Engagement
 from planner.models.activity import ACCESS_CHANGED, BUMPED
-
-Columns = dict[str, Any]
+from planner.models.rows import Columns, attached, columns_of
 
 
 @dataclass(frozen=True)
@@ -49,43 +45,21 @@ def _key(user_id: int, engagement_id: int) -> str:
     return f"{user_id}:{engagement_id}"
 
 
-# Never kept in memory: a login reads it from the database.
-_SECRET_COLUMNS = frozenset({"password_hash"})
-
-
-def columns_of(obj) -> Columns:
-    """The loaded column values of an ORM object (no query for one not loaded), secrets left out."""
-    state = db.inspect(obj)
-    return {
-        attr.key: state.dict[attr.key]
-        for attr in state.mapper.column_attrs
-        if attr.key in state.dict and attr.key not in _SECRET_COLUMNS
-    }
-
-
-def attached(model: type, columns: Columns):
-    """The row as an object of this request's session, without a query."""
-    session = db.session()
-    found = session.identity_map.get(identity_key(model, columns["id"]))
-    if found is not None:
-        return found
-    # Filled in as a query's load fills it: through the constructor every column would be a change to track.
-    obj = db.inspect(model).class_manager.new_instance()
-    db.inspect(obj).dict.update(columns)
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
-
-
-def recall(user_id: int, engagement_id: int) -> tuple | None:
-    """The remembered rows as objects of this request's session, or None when not remembered (or too old)."""
+def recall_rows(user_id: int, engagement_id: int) -> tuple[tuple[type, Columns] | None, ...] | None:
+    """The remembered rows as column values, or None when not remembered (or too old)."""
     ttl = _ttl()
     if ttl <= 0:
         return None
     entry = _entries().get(_key(user_id, engagement_id), time.monotonic(), ttl)
-    if entry is None:
+    return entry.state.rows if entry is not None else None
+
+
+def recall(user_id: int, engagement_id: int) -> tuple | None:
+    """The remembered rows as objects of this request's session, or None when not remembered (or too old)."""
+    rows = recall_rows(user_id, engagement_id)
+    if rows is None:
         return None
-    return tuple(attached(*row) if row is not None else None for row in entry.state.rows)
+    return tuple(attached(*row) if row is not None else None for row in rows)
 
 
 def remember(user_id: int, engagement_id: int, objects: tuple) -> None:
