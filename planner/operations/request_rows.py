@@ -73,22 +73,21 @@ def row_values(given: dict[str, Any]) -> dict[str, Any]:
     return {c.key: given[c.key] if c.key in given else _default_of(c) for c in _COLUMNS}
 
 
-_COLUMN_KEYS = frozenset(c.key for c in _REQUESTS.c)
-
-
 class NewRequest:
     """A request not yet written, read and changed as a MeetingRequest is: its columns are plain values.
 
     Triage and the drafted reply run on it before the row exists, without the ORM's bookkeeping.
     """
 
-    __slots__ = ("values", "engagement", "contact", "events")
+    __slots__ = ("values", "engagement", "contact", "events", "id")
 
     def __init__(self, values: dict[str, Any], engagement: Engagement, contact: Contact | None) -> None:
-        object.__setattr__(self, "values", row_values(values) | {"id": None})
-        object.__setattr__(self, "engagement", engagement)
-        object.__setattr__(self, "contact", contact)
-        object.__setattr__(self, "events", [])
+        set_slot = object.__setattr__  # past __setattr__, which takes column names only
+        set_slot(self, "values", row_values(values))
+        set_slot(self, "engagement", engagement)
+        set_slot(self, "contact", contact)
+        set_slot(self, "events", [])
+        set_slot(self, "id", None)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -97,9 +96,12 @@ class NewRequest:
             raise AttributeError(name) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name not in _COLUMN_KEYS:
+        if name == "id":
+            object.__setattr__(self, name, value)
+        elif name in self.values:
+            self.values[name] = value
+        else:
             raise AttributeError(f"a request has no column {name}")
-        self.values[name] = value
 
     def add_event(self, kind: str, detail: str, actor_id: int | None, at) -> None:
         self.events.append({"kind": kind, "detail": detail, "actor_id": actor_id, "created_at": at})

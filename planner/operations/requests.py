@@ -26,7 +26,7 @@ from planner.models.requests import CHANNELS, FORMATS, OPEN_STATUSES, MeetingReq
 from planner.models.rows import attached
 from planner.operations.commitments import create_commitment
 from planner.operations.memo import remembered
-from planner.operations.request_rows import NewRequest, row_values, write_request
+from planner.operations.request_rows import NewRequest, write_request
 from planner.operations.schedule import add_agenda_item, create_meeting
 from planner.replies.requests import (
     CommitmentRef,
@@ -287,10 +287,10 @@ def _insert_request(new: NewRequest, *, alone: bool) -> MeetingRequest | NewRequ
     `alone`: nothing else is written before the commit that follows, so the plain values are all anyone
     needs; otherwise the request joins the session as the row just written, to be applied.
     """
-    new.id = write_request(db.session(), row_values(new.values), new.events, alone=alone)
+    new.id = write_request(db.session(), new.values, new.events, alone=alone)
     if alone:
         return new
-    req = attached(MeetingRequest, new.values)
+    req = attached(MeetingRequest, new.values | {"id": new.id})
     set_committed_value(req, "engagement", new.engagement)
     set_committed_value(req, "contact", new.contact)
     return req
