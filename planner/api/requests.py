@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import g, jsonify, request
 
 from planner.api import api
@@ -17,13 +20,14 @@ from planner.api.openapi import add_paths, error_responses
 from planner.api.request_body import request_values
 from planner.extensions import db
 from planner.models import Contact
-from planner.models.requests import MeetingRequest
-from planner.operations.requests import submit_request
+from planner.models.requests import IDEMPOTENCY_KEY_MAX, MeetingRequest
+from planner.operations.request_rows import NewRequest
+from planner.operations.requests import request_by_key, submit_request
 from planner.triage import REASONS
 from planner.web.converters import MAX_ID
 
 
-def request_json(req: MeetingRequest, *, history: bool = False) -> dict:
+def request_json(req: MeetingRequest | NewRequest, *, history: bool = False) -> dict:
     """A request as the API shows it; `reasons_text` is in the caller's language."""
     zone = req.engagement.tz
     language = api_user().locale or "en"
@@ -78,15 +82,49 @@ def _peek(key: str):
     return payload.get(key) if isinstance(payload, dict) else None
 
 
+def _idempotency_key() -> str | None:
+    """The call's Idempotency-Key header, or None; a 400 when it cannot be one."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not 0 < len(key) <= IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
+        raise ApiError(400, f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} visible ASCII characters.")
+    return key
+
+
+def _digest(payload: dict) -> str:
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _same_body(req: MeetingRequest | NewRequest, digest: str | None) -> None:
+    if req.body_digest != digest:
+        raise ApiError(422, f"This Idempotency-Key was already used for another request (id {req.id}).")
+
+
+def _replayed(req: MeetingRequest, digest: str):
+    """The answer to a retried call: the request its key first made, as it stands now."""
+    _same_body(req, digest)
+    response = jsonify(request_json(req))
+    response.headers["Idempotent-Replayed"] = "true"
+    return response, 201
+
+
 @api.route("/engagements/<int:engagement_id>/requests", methods=["POST"])
 def create_request(engagement_id: int):
     # The contact comes joined to the engagement and the caller's membership: one round trip for all three.
     engagement, contact = api_engagement_with_contact(engagement_id, "member", _peek("contact_id"))
     payload = dict(json_body())
+    key = _idempotency_key()
+    digest = _digest(payload) if key else None
+    if key and (sent := request_by_key(engagement.id, key)) is not None:
+        return _replayed(sent, digest)
     apply = payload.pop("apply", True)
     if not isinstance(apply, bool):
         raise ApiError(422, "Some fields are not valid.", {"apply": ["Must be true or false."]})
     values, received_via = request_values(payload, zone=engagement.tz, now=g.now)
+    values |= {"idempotency_key": key, "body_digest": digest}
     contact_id = values["contact_id"]
     if contact_id:
         if contact is None or contact.id != contact_id:
@@ -99,6 +137,7 @@ def create_request(engagement_id: int):
     req, refused = submit_request(
         engagement, values, received_via=received_via, now=g.now, actor=user, apply=apply
     )
+    _same_body(req, digest)  # a call with this key saved a moment before this one wins
     body = request_json(req)
     if refused:
         raise ApiError(409, f"The request was saved and triaged (id {req.id}) but not applied: {refused}")
@@ -183,7 +222,16 @@ add_paths(
             "post": {
                 "summary": "Submit a meeting request: triaged at once and, unless apply is false, applied",
                 "parameters": [
-                    {"name": "engagement_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    {"name": "engagement_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "A key of your own (a UUID, say): the same call sent again with "
+                        "it answers with the request it first made (header Idempotent-Replayed: true) "
+                        "instead of making another; sent with another body, 422",
+                        "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+                    },
                 ],
                 "requestBody": {
                     "required": True,

@@ -20,6 +20,7 @@ OPEN_STATUSES = ("received", "triaged", "applied", "failed_triage")
 # What a request may say; the forms and the API check the same bounds.
 TOPIC_MAX, DETAILS_MAX, NAME_MAX, EMAIL_MAX = 300, 4000, 120, 254
 MINUTES_RANGE, PEOPLE_RANGE = (5, 480), (1, 100)
+IDEMPOTENCY_KEY_MAX = 255
 EVENT_KINDS = ("received", "triaged", "overridden", "applied", "replied", "error")
 
 
@@ -27,7 +28,10 @@ class MeetingRequest(db.Model):
     """A request for a meeting, kept exactly as submitted, with what the team decided to do about it."""
 
     __tablename__ = "meeting_requests"
-    __table_args__ = (Index("ix_meeting_requests_engagement_status", "engagement_id", "status"),)
+    __table_args__ = (
+        Index("ix_meeting_requests_engagement_status", "engagement_id", "status"),
+        Index("uq_meeting_requests_idempotency_key", "engagement_id", "idempotency_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"))
@@ -72,6 +76,9 @@ class MeetingRequest(db.Model):
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An API caller's Idempotency-Key, so that a retried call is received once, and its body's digest.
+    idempotency_key: Mapped[str | None] = mapped_column(String(IDEMPOTENCY_KEY_MAX))
+    body_digest: Mapped[str | None] = mapped_column(String(64))
 
     engagement: Mapped[Engagement] = relationship()
     contact: Mapped[Contact | None] = relationship()

@@ -65,6 +65,8 @@ REQUEST_FIELDS = (
     "contact_id",
     "requester_name",
     "requester_email",
+    "idempotency_key",
+    "body_digest",
 )
 # The same request sent again within this many minutes is taken as the one already received.
 RESUBMIT_MINUTES = 15
@@ -223,6 +225,15 @@ def just_received(
     return next((req for req in found if req.details == details and sent_by(req) == sender), None)
 
 
+def request_by_key(engagement_id: int, key: str) -> MeetingRequest | None:
+    """The engagement's request an API caller sent with this Idempotency-Key, if any."""
+    return db.session.scalar(
+        select(MeetingRequest).where(
+            MeetingRequest.engagement_id == engagement_id, MeetingRequest.idempotency_key == key
+        )
+    )
+
+
 def receive_request(
     engagement: Engagement,
     data: dict[str, Any],
@@ -275,6 +286,9 @@ def submit_request(
         _commit_keeping_loaded()
     except Exception as error:  # whatever failed, what the client typed is kept
         db.session.rollback()
+        key = data.get("idempotency_key")
+        if key and (sent := request_by_key(ids[0], key)) is not None:
+            return sent, None  # the same call, retried at the same moment, was saved first
         log.exception("request for engagement %s could not be saved with its triage", ids[0])
         req = _save_bare(ids, data, received_via=received_via, now=now, error=error)
         refused = None
