@@ -227,8 +227,10 @@ NOTES = """## Notes
 - **Triage API**: the body is checked field by field (no form), the caller's access, the contact and the
   upcoming meetings come from memory (access and contact for `PLANNER_FEED_STATE_TTL`, meetings per schedule
   revision), and on PostgreSQL the request, its history and the activity counter are written in one
-  statement that is its own transaction: one round trip, no BEGIN or COMMIT. What is left is the policy, the
-  drafted reply, that statement and the ORM objects the request still passes through. The CPU table above
+  statement that is its own transaction: one round trip, no BEGIN or COMMIT. The new request is plain values
+  until that statement (no ORM object for it, its history or the caller's membership). What is left is the
+  policy, the drafted reply, that statement, the engagement, contact and user as session objects, and Flask
+  and gunicorn around them. The CPU table above
   says where the time goes: on two shared cores every process's CPU counts, so a ratio of 0.3 allows a
   triage request 3.3 times a `/ping`'s CPU, everything included; the line under that table works it out.
 - **Feed and 304**: one indexed read of the link's state at most once a second per process
