@@ -170,12 +170,21 @@ def _received(req: MeetingRequest | NewRequest, *, actor: User | None, now: date
     _event(req, "received", f"via {detail}", actor=actor, now=now)
 
 
-def _build_request(engagement: Engagement, data: dict[str, Any], **how) -> MeetingRequest:
+def _build_request(
+    engagement: Engagement,
+    data: dict[str, Any],
+    *,
+    received_via: str,
+    now: datetime,
+    actor: User | None,
+    feed_id: int | None,
+) -> MeetingRequest:
     """A request exactly as given with its "received" event, not yet in the session."""
-    values, contact = _request_values(engagement, data, **how)
-    # Keys as well as objects: applying reads them before the row is written.
+    values, contact = _request_values(
+        engagement, data, received_via=received_via, now=now, actor=actor, feed_id=feed_id
+    )
     req = MeetingRequest(engagement=engagement, contact=contact, **values)
-    _received(req, actor=how["actor"], now=how["now"])
+    _received(req, actor=actor, now=now)
     return req
 
 
