@@ -159,3 +159,33 @@ def test_a_revoked_token_is_refused_at_once_here_and_within_the_ttl_elsewhere(
     assert elsewhere.test_client().get(url, headers=headers).status_code == 200  # remembered for 1 s
     clock[0] += 1.0
     assert elsewhere.test_client().get(url, headers=headers).status_code == 401
+
+
+def test_an_answer_by_mail_is_due_on_the_day_the_reply_promised(app, scene):
+    from datetime import datetime, time
+
+    from planner.models import Commitment
+    from planner.operations.requests import apply_decision, submit_request
+    from planner.workdays import local_datetime, next_working_day
+
+    zone = scene.engagement.timezone
+    drafted_on = next_working_day(datetime.now(scene.engagement.tz).date(), "JP")
+    promised = next_working_day(drafted_on, "JP")
+    # Reasons that leave the contact's channel (mail) to decide, and too long for any agenda.
+    ask = body(reasons=["other"], expected_minutes=60, contact_id=scene.contact.id)
+    req, _refused = submit_request(
+        scene.engagement,
+        ask,
+        received_via="email",
+        now=local_datetime(drafted_on, time(17, 0), zone),
+        actor=scene.owner,
+        apply=False,
+    )
+    assert req.outcome == "email" and f"{promised.month}月{promised.day}日" in req.reply_body
+    # Applied on the promised morning, after the reply went out: the promise stands as the client read it,
+    # not a working day later.
+    req = db.session.get(MeetingRequest, req.id)
+    apply_decision(req, actor=scene.owner, now=local_datetime(promised, time(10, 0), zone))
+    db.session.commit()
+    commitment = db.session.scalars(select(Commitment).where(Commitment.request_id == req.id)).one()
+    assert commitment.due_at == local_datetime(promised, time(18, 0), zone)

@@ -73,6 +73,8 @@ class MeetingRequest(db.Model):
     reply_subject: Mapped[str] = mapped_column(String(300), default="")
     reply_body: Mapped[str] = mapped_column(Text, default="")
     reply_language: Mapped[str] = mapped_column(String(2), default="en")
+    # When it was last drafted: the day an answer by mail promises is counted from then.
+    reply_drafted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -559,7 +559,9 @@ def _answer_by(engagement: Engagement, now: datetime) -> date:
 def _promise_answer(req: MeetingRequest, *, actor: User | None, now: datetime) -> Commitment | None:
     """The answer the drafted reply promises, as our commitment: due at the close of the promised day.
 
-    Written in the reply's language, since a status summary to the client lists open commitments.
+    That day is counted from when the reply was drafted, not from now: applied days later, the promise is
+    due (or late) when the client was told. Written in the reply's language, since a status summary to the
+    client lists open commitments.
     """
     if _answers_with_status(req):
         return None
@@ -568,7 +570,8 @@ def _promise_answer(req: MeetingRequest, *, actor: User | None, now: datetime) -
     topic = req.topic[:250]
     title = f"メールで回答：{topic}" if language == "ja" else f"Answer by mail: {topic}"
     closes = triage_settings(engagement).workday_end
-    due = local_datetime(_answer_by(engagement, now), closes, engagement.timezone)
+    promised = _answer_by(engagement, req.reply_drafted_at or now)
+    due = local_datetime(promised, closes, engagement.timezone)
     data = {
         "title": title,
         "details": req.details or "",
@@ -586,6 +589,7 @@ def _redraft(
 ) -> None:
     reply = draft_for(req, now=now, sender=sender, meeting=meeting)
     req.reply_subject, req.reply_body, req.reply_language = reply.subject[:300], reply.body, reply.language
+    req.reply_drafted_at = now
 
 
 # --- triage, override, apply, reply ---------------------------------------------------------------------
