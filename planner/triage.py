@@ -217,14 +217,20 @@ def tokens(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=4096)
+def meeting_tokens(title: str, purpose: str, agenda_titles: tuple[str, ...]) -> tuple[frozenset, frozenset]:
+    """A meeting's title-and-purpose tokens and its agenda's, made once per wording (every request asks)."""
+    agenda: frozenset[str] = frozenset()
+    for item in agenda_titles:
+        agenda |= tokens(item)
+    return tokens(title) | tokens(purpose), agenda
+
+
 def match_score(topic_tokens: frozenset[str], detail_tokens: frozenset[str], meeting: MeetingInfo) -> float:
     """How well a meeting's purpose, title and agenda match a request: topic words count double."""
     if not topic_tokens and not detail_tokens:
         return 0.0
-    main = tokens(meeting.title) | tokens(meeting.purpose)
-    agenda: frozenset[str] = frozenset()
-    for title in meeting.agenda_titles:
-        agenda |= tokens(title)
+    main, agenda = meeting_tokens(meeting.title, meeting.purpose, meeting.agenda_titles)
     score = 0.0
     for weight, words in ((2.0, topic_tokens), (1.0, detail_tokens - topic_tokens)):
         score += weight * len(words & main) + weight * 0.5 * len((words & agenda) - main)
