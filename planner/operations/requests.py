@@ -132,7 +132,7 @@ def _contact_by_email(engagement: Engagement, email: str) -> Contact | None:
     )
 
 
-def _request_values(
+def _new_request(
     engagement: Engagement,
     data: dict[str, Any],
     *,
@@ -140,8 +140,8 @@ def _request_values(
     now: datetime,
     actor: User | None,
     feed_id: int | None,
-) -> tuple[dict[str, Any], Contact | None]:
-    """The columns of a new request exactly as given, and its contact."""
+) -> NewRequest:
+    """A request exactly as given with its "received" event, nothing written yet."""
     if received_via not in CHANNELS:
         raise RequestError(_l("Unknown channel: %(channel)s", channel=received_via))
     values = {k: data[k] for k in REQUEST_FIELDS if data.get(k) is not None}
@@ -162,29 +162,16 @@ def _request_values(
         "updated_at": now,
         "status": "received",
     }
-    return values, contact
+    new = NewRequest(values, engagement, contact)
+    detail = {"client_page": "client page"}.get(received_via, received_via.replace("_", " "))
+    _event(new, "received", f"via {detail}", actor=actor, now=now)
+    return new
 
 
-def _received(req: MeetingRequest | NewRequest, *, actor: User | None, now: datetime) -> None:
-    detail = {"client_page": "client page"}.get(req.received_via, req.received_via.replace("_", " "))
-    _event(req, "received", f"via {detail}", actor=actor, now=now)
-
-
-def _build_request(
-    engagement: Engagement,
-    data: dict[str, Any],
-    *,
-    received_via: str,
-    now: datetime,
-    actor: User | None,
-    feed_id: int | None,
-) -> MeetingRequest:
-    """A request exactly as given with its "received" event, not yet in the session."""
-    values, contact = _request_values(
-        engagement, data, received_via=received_via, now=now, actor=actor, feed_id=feed_id
-    )
-    req = MeetingRequest(engagement=engagement, contact=contact, **values)
-    _received(req, actor=actor, now=now)
+def _pending(new: NewRequest) -> MeetingRequest:
+    """The new request as an object for the unit of work to write."""
+    req = MeetingRequest(engagement=new.engagement, contact=new.contact, **new.values)
+    req.events = [RequestEvent(**event) for event in new.events]
     return req
 
 
@@ -253,7 +240,9 @@ def receive_request(
     feed_id: int | None = None,
 ) -> MeetingRequest:
     """Save a request exactly as given and commit it at once, before anything that can fail runs."""
-    req = _build_request(engagement, data, received_via=received_via, now=now, actor=actor, feed_id=feed_id)
+    req = _pending(
+        _new_request(engagement, data, received_via=received_via, now=now, actor=actor, feed_id=feed_id)
+    )
     db.session.add(req)
     _commit_keeping_loaded()
     return req
@@ -276,11 +265,9 @@ def submit_request(
     nothing else was) and, when applying was refused, why (the triaged request is saved all the same).
     """
     ids = (engagement.id, actor.id if actor else None)
-    values, contact = _request_values(
+    req: MeetingRequest | NewRequest = _new_request(
         engagement, data, received_via=received_via, now=now, actor=actor, feed_id=None
     )
-    req: MeetingRequest | NewRequest = NewRequest(values, engagement, contact)
-    _received(req, actor=actor, now=now)
     refused = None
     try:
         triage_request(req, now=now, actor=actor)
@@ -325,7 +312,9 @@ def _save_bare(
     """After a rollback: the request alone, with its "received" event and the error, committed."""
     engagement = db.session.get(Engagement, ids[0])
     actor = db.session.get(User, ids[1]) if ids[1] else None
-    req = _build_request(engagement, data, received_via=received_via, now=now, actor=actor, feed_id=None)
+    req = _pending(
+        _new_request(engagement, data, received_via=received_via, now=now, actor=actor, feed_id=None)
+    )
     req.status = "failed_triage"
     _event(req, "error", f"Triage could not be saved: {type(error).__name__}: {error}", actor=actor, now=now)
     db.session.add(req)
