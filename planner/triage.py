@@ -218,7 +218,9 @@ def tokens(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
-def meeting_tokens(title: str, purpose: str, agenda_titles: tuple[str, ...]) -> tuple[frozenset, frozenset]:
+def meeting_tokens(
+    title: str, purpose: str, agenda_titles: tuple[str, ...]
+) -> tuple[frozenset[str], frozenset[str]]:
     """A meeting's title-and-purpose tokens and its agenda's, made once per wording (every request asks)."""
     agenda: frozenset[str] = frozenset()
     for item in agenda_titles:

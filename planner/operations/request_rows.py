@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, event, func, insert, literal_column, select, true, update
@@ -103,7 +104,7 @@ class NewRequest:
         else:
             raise AttributeError(f"a request has no column {name}")
 
-    def add_event(self, kind: str, detail: str, actor_id: int | None, at) -> None:
+    def add_event(self, kind: str, detail: str, actor_id: int | None, at: datetime) -> None:
         self.events.append({"kind": kind, "detail": detail, "actor_id": actor_id, "created_at": at})
 
 
