@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 import planner.api.requests as request_api
+import planner.operations.requests as requests_operations
 from planner.extensions import db
 from planner.models import AgendaItem, MeetingRequest
 
@@ -90,4 +91,23 @@ def test_a_call_that_loses_the_race_answers_with_the_winner(client, scene, api_h
     monkeypatch.setattr(request_api, "request_by_key", lambda *_args: None)
     second = client.post(URL.format(scene.engagement.id), json=BODY | {"apply": False}, headers=headers)
     assert second.status_code == 201 and second.json["id"] == first.json["id"]
+    assert _counts(scene.engagement.id) == before
+
+
+def test_a_retried_call_whose_applying_was_refused_is_refused_alike(client, scene, api_headers, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise requests_operations.RequestError("The chosen meeting is gone or cancelled; choose another one.")
+
+    headers = api_headers(scene.owner) | {"Idempotency-Key": "refused-once"}
+    with monkeypatch.context() as patched:
+        patched.setattr(requests_operations, "apply_decision", refuse)
+        first = client.post(URL.format(scene.engagement.id), json=BODY, headers=headers)
+    assert first.status_code == 409 and "gone or cancelled" in first.json["error"]
+    request_id = int(first.json["error"].split("(id ")[1].split(")")[0])
+    history = client.get(f"/api/v1/requests/{request_id}", headers=api_headers(scene.owner)).json["history"]
+    assert [e["kind"] for e in history][-1] == "error" and "gone or cancelled" in history[-1]["detail"]
+    before = _counts(scene.engagement.id)
+    again = client.post(URL.format(scene.engagement.id), json=BODY, headers=headers)
+    assert (again.status_code, again.json["error"]) == (409, first.json["error"])
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert _counts(scene.engagement.id) == before

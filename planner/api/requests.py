@@ -15,6 +15,7 @@ from planner.api.common import (
     check_api_role,
     iso,
     json_body,
+    json_error,
 )
 from planner.api.openapi import add_paths, error_responses
 from planner.api.request_body import request_values
@@ -103,12 +104,25 @@ def _same_body(req: MeetingRequest | NewRequest, digest: str | None) -> None:
         raise ApiError(422, f"This Idempotency-Key was already used for another request (id {req.id}).")
 
 
-def _replayed(req: MeetingRequest, digest: str):
-    """The answer to a retried call: the request its key first made, as it stands now."""
+def _not_applied(req_id: int | None, why: str) -> str:
+    return f"The request was saved and triaged (id {req_id}) but not applied: {why}"
+
+
+def _replayed(req: MeetingRequest, digest: str, apply: object):
+    """The answer to a retried call: the request its key first made, as it stands now.
+
+    A first call whose applying was refused answered 409, and so does its retry while the request is still
+    not applied; the reason is the one its history kept.
+    """
     _same_body(req, digest)
-    response = jsonify(request_json(req))
+    if apply is True and req.outcome is not None and req.applied_at is None:
+        why = next((e.detail for e in reversed(req.events) if e.kind == "error"), "see its history")
+        response = json_error(409, _not_applied(req.id, why))
+    else:
+        response = jsonify(request_json(req))
+        response.status_code = 201
     response.headers["Idempotent-Replayed"] = "true"
-    return response, 201
+    return response
 
 
 @api.route("/engagements/<int:engagement_id>/requests", methods=["POST"])
@@ -119,7 +133,7 @@ def create_request(engagement_id: int):
     key = _idempotency_key()
     digest = _digest(payload) if key else None
     if key and (sent := request_by_key(engagement.id, key)) is not None:
-        return _replayed(sent, digest)
+        return _replayed(sent, digest, payload.get("apply", True))
     apply = payload.pop("apply", True)
     if not isinstance(apply, bool):
         raise ApiError(422, "Some fields are not valid.", {"apply": ["Must be true or false."]})
@@ -140,7 +154,7 @@ def create_request(engagement_id: int):
     _same_body(req, digest)  # a call with this key saved a moment before this one wins
     body = request_json(req)
     if refused:
-        raise ApiError(409, f"The request was saved and triaged (id {req.id}) but not applied: {refused}")
+        raise ApiError(409, _not_applied(req.id, refused))
     return jsonify(body), 201
 
 

@@ -279,6 +279,7 @@ def submit_request(
             except RequestError as error:
                 # apply_decision checks before it changes anything, so the triage is still worth keeping.
                 refused = str(error)
+                _event(req, "error", refused, actor=actor, now=now)
         _commit_keeping_loaded()
     except Exception as error:  # whatever failed, what the client typed is kept
         db.session.rollback()
