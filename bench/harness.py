@@ -109,10 +109,11 @@ def make_app(env: dict[str, str]):
 
 @dataclass
 class Server:
-    """Gunicorn running `wsgi:app` with gunicorn.conf.py; stopped by its PID."""
+    """Gunicorn running `wsgi:app` (or `app_spec`) with gunicorn.conf.py; stopped by its PID."""
 
     env: dict[str, str]
     workers: int = 2
+    app_spec: str = "wsgi:app"
     port: int = field(default_factory=free_port)
     log_path: Path | None = None
     process: subprocess.Popen | None = None
@@ -127,7 +128,7 @@ class Server:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed in stop()
         self._log = log
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
+            [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), self.app_spec],
             cwd=ROOT,
             env=env,
             stdout=log,

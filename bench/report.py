@@ -62,6 +62,7 @@ def _bench(data: dict) -> list[str]:
                 f"| {figure['label']} | {figure['rps']:.0f} | {figure['ping_rps']:.0f} | "
                 f"{figure['ratio']:.2f} | {figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} |"
             )
+    lines += _reference(data.get("http_reference"), data["http"].get("triage_api", {}))
     lines += [
         "",
         f"Server error lines logged during the run: {setup.get('server_errors_logged', 0)}. "
@@ -69,6 +70,40 @@ def _bench(data: dict) -> list[str]:
         "",
     ]
     lines += _modules(data)
+    return lines
+
+
+def _reference(figures: dict | None, triage: dict) -> list[str]:
+    """Routes that only reach the database: what any route that reads or writes cannot beat here."""
+    if not figures:
+        return []
+    lines = [
+        "",
+        "The same app and gunicorn with two routes that only reach the database (`bench/reference_app.py`), "
+        "each statement its own transaction, one round trip; a route that writes can be no faster than the "
+        "second one here:",
+        "",
+        "| route | req/s | /ping req/s | ratio | p50 ms | p99 ms | CPU ms: app | database |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for figure in figures.values():
+        if "not_measured" in figure:
+            lines.append(f"| {figure['label']} | not measured: {figure['not_measured']} | | | | | | |")
+            continue
+        cpu = figure["cpu_ms"]
+        lines.append(
+            f"| {figure['label']} | {figure['rps']:.0f} | {figure['ping_rps']:.0f} | {figure['ratio']:.2f} | "
+            f"{figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} | {cpu['app']:.2f} | {cpu['database']:.2f} |"
+        )
+    insert = figures.get("insert_one", {})
+    if "ratio" in insert and "ratio" in triage:
+        share = triage["ratio"] / insert["ratio"]
+        lines += [
+            "",
+            f"The triage API ({triage['ratio']:.2f} of `/ping`) runs at {share:.0%} of the rate of a route "
+            f"that only inserts one row ({insert['ratio']:.2f}), while it also checks the caller and the "
+            "body, triages, drafts the reply and writes the request with its history.",
+        ]
     return lines
 
 
