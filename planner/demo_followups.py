@@ -9,7 +9,7 @@ from planner.models import Contact, Engagement, User
 from planner.operations.commitments import create_commitment, set_status
 from planner.operations.feeds import create_feed
 from planner.operations.requests import submit_request
-from planner.workdays import add_working_days, local_datetime
+from planner.workdays import local_datetime, next_working_day
 
 # (contact key, came by, apply at once, the request as the contact put it, hours until needed or None)
 REQUESTS = [
@@ -98,7 +98,10 @@ def _commitments(engagement: Engagement, contacts: dict[str, Contact], user: Use
     today = now.astimezone(engagement.tz).date()
 
     def due(days: int) -> datetime:
-        day = add_working_days(today, days, engagement.country)
+        # Counted as the late warning counts them: from a weekend, one working day is the coming Monday.
+        day = today
+        for _ in range(days):
+            day = next_working_day(day, engagement.country)
         return local_datetime(day, time(18, 0), engagement.timezone).astimezone(UTC)
 
     promises = [

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
-from planner.demo import DEMO_EMAIL, SECOND_EMAIL
+from planner.demo import DEMO_EMAIL, SECOND_EMAIL, load_demo
 from planner.extensions import db
 from planner.models import Contact, Engagement, Meeting, User
 from planner.models.commitments import Commitment
@@ -138,3 +139,25 @@ def test_reset_password_prints_a_new_one(app, make_user):
         args=["planner", "reset-password", user.email, "--password", "short"]
     )
     assert result.exit_code != 0 and "8 characters" in result.output
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 12, 4, 11, 0, tzinfo=UTC),  # Friday 20:00 in Tokyo
+        datetime(2026, 12, 4, 17, 0, tzinfo=UTC),  # Saturday 02:00 in Tokyo
+        datetime(2026, 11, 22, 3, 0, tzinfo=UTC),  # Sunday, before the Labour Thanksgiving holiday
+        datetime(2026, 11, 24, 0, 30, tzinfo=UTC),  # Tuesday morning
+    ],
+    ids=["friday-evening", "saturday-night", "holiday-weekend", "tuesday"],
+)
+def test_the_demo_promise_due_next_working_day_is_at_risk_whatever_the_day(app, now):
+    load_demo(now=now)
+    db.session.commit()
+    statuses = {c.title: c.current_status(now) for c in db.session.scalars(select(Commitment))}
+    assert statuses == {
+        "要件定義書（第1版）の提出": "at_risk",
+        "現行帳票のサンプル一式のご提供": "open",
+        "EU向け出荷データ項目の一覧": "open",
+        "キックオフ議事録の送付": "done",
+    }
