@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 from io import BytesIO
 from pathlib import Path
@@ -208,15 +209,19 @@ def test_meeting_page_in_japanese(client, login, japanese_engagement, fresh_tran
 def test_week_view_in_japanese(client, login, japanese_engagement, fresh_translations):
     owner, engagement, meeting = japanese_engagement
     login(client, owner)
-    day = meeting.starts_at.astimezone(engagement.tz).date().isoformat()
-    text = _text(
-        client.get(f"/engagements/{engagement.id}/week?start={day}", headers={"Accept-Language": "ja"})
-    )
+    day = meeting.starts_at.astimezone(engagement.tz).date()
+
+    def week(start) -> str:
+        url = f"/engagements/{engagement.id}/week?start={start.isoformat()}"
+        return _text(client.get(url, headers={"Accept-Language": "ja"}))
+
     _assert_japanese(
-        text,
-        ["前週", "翌週", "今週", "新しい会議", "要件定義ワークショップ", "の週"],
-        ["Previous week", "Next week", "This week", "New meeting", "No meetings"],
+        week(day),
+        ["前週", "翌週", "新しい会議", "要件定義ワークショップ", "の週"],
+        ["Previous week", "Next week", "New meeting"],
     )
+    # A week away from today, with nothing in it: the way back to this week, and the empty days.
+    _assert_japanese(week(day + timedelta(days=21)), ["今週", "前週", "会議なし"], ["This week", "No meetings"])
 
 
 def test_the_users_language_setting_wins_over_the_browser(
