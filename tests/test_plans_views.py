@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from planner.extensions import db
 from planner.models import AgendaItem, Meeting
+from planner.operations.plans import plan_summary
 from planner.operations.people import add_member
 
 SETTINGS = {
@@ -109,7 +110,14 @@ def test_confirm_creates_the_ticked_meetings_with_edits_and_agendas(owner_client
     assert db.session.scalar(select(func.count(AgendaItem.id))) > len(meetings) * 2
     # The engagement page now summarises the plan in its side panel.
     page = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
-    assert "Kickoff plan" in page and "Next milestone" in page
+    assert "Kickoff plan" in page and f"{len(meetings)} meetings" in page
+    # Its next milestone is the next meeting that is not routine, as of the moment asked.
+    milestones = [m for m in meetings if m.kind not in ("status", "call")]
+    assert plan_summary(engagement, now=datetime(2026, 11, 1, tzinfo=UTC)).next_milestone == kickoff
+    after_kickoff = kickoff.starts_at + timedelta(minutes=1)
+    assert plan_summary(engagement, now=after_kickoff).next_milestone == milestones[1]
+    assert milestones[1].kind != "kickoff" and milestones[1].starts_at > kickoff.starts_at
+    assert plan_summary(engagement, now=meetings[-1].starts_at + timedelta(days=1)).next_milestone is None
 
 
 BAD_ROWS = [
