@@ -93,8 +93,9 @@ def _reference(figures: dict | None, triage: dict) -> list[str]:
         cpu = figure["cpu_ms"]
         failed = f" ({figure['failed']} failed)" if figure["failed"] else ""
         lines.append(
-            f"| {figure['label']}{failed} | {figure['rps']:.0f} | {figure['ping_rps']:.0f} | {figure['ratio']:.2f} | "
-            f"{figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} | {cpu['app']:.2f} | {cpu['database']:.2f} |"
+            f"| {figure['label']}{failed} | {figure['rps']:.0f} | {figure['ping_rps']:.0f} | "
+            f"{figure['ratio']:.2f} | {figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} | "
+            f"{cpu['app']:.2f} | {cpu['database']:.2f} |"
         )
     insert = figures.get("insert_one", {})
     if "ratio" in insert and "ratio" in triage:

@@ -221,7 +221,8 @@ def test_week_view_in_japanese(client, login, japanese_engagement, fresh_transla
         ["Previous week", "Next week", "New meeting"],
     )
     # A week away from today, with nothing in it: the way back to this week, and the empty days.
-    _assert_japanese(week(day + timedelta(days=21)), ["今週", "前週", "会議なし"], ["This week", "No meetings"])
+    empty = week(day + timedelta(days=21))
+    _assert_japanese(empty, ["今週", "前週", "会議なし"], ["This week", "No meetings"])
 
 
 def test_the_users_language_setting_wins_over_the_browser(

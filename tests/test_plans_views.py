@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from planner.extensions import db
 from planner.models import AgendaItem, Meeting
-from planner.operations.plans import plan_summary
 from planner.operations.people import add_member
+from planner.operations.plans import plan_summary
 
 SETTINGS = {
     "playbook": "system_integration",
