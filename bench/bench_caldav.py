@@ -86,6 +86,9 @@ def run(meetings: int = 1000, k: int = 10) -> dict:
 
     from planner import create_app
     from planner.caldav_backend import CalDAVBackend, href_path, resource_name
+    from planner.netguard import Policy
+
+    LOOPBACK = Policy(allow_private=True)
     from planner.cli import upgrade_database
     from planner.extensions import db
     from planner.models import Meeting
@@ -102,6 +105,7 @@ def run(meetings: int = 1000, k: int = 10) -> dict:
                     "INSTANCE_PATH": str(folder / "instance"),
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
                     "SECRET_KEY": "bench",
+                    "CALDAV_ALLOW_PRIVATE_HOSTS": True,  # the bench's Radicale is on loopback
                 }
             )
             with app.app_context():
@@ -132,7 +136,7 @@ def run(meetings: int = 1000, k: int = 10) -> dict:
 
                 def bare_loop(name: str) -> float:
                     """A bare sequential PUT loop of the same bodies, to its own calendar on the server."""
-                    with CalDAVBackend(url, USER, PASSWORD) as bare:
+                    with CalDAVBackend(url, USER, PASSWORD, guard=LOOPBACK) as bare:
                         bare.calendar_url = bare.create_calendar(name).url
                         path = href_path(bare.calendar_url)
                         session = bare.client.session
@@ -177,7 +181,7 @@ def run(meetings: int = 1000, k: int = 10) -> dict:
                 changed = ops.run_sync(link, now=datetime.now(UTC))
                 print(f"{k} of {meetings} changed: {changed.requests} requests ({changed.pushed} PUTs)")
 
-                other = CalDAVBackend(url, USER, PASSWORD, calendar_url=link.calendar_url)
+                other = CalDAVBackend(url, USER, PASSWORD, calendar_url=link.calendar_url, guard=LOOPBACK)
                 calendar_path = href_path(link.calendar_url)
                 for meeting in all_meetings[-k:]:
                     href = calendar_path + resource_name(meeting.uid)

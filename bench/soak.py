@@ -190,7 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="planner-soak-")))
         url = stack.enter_context(database("soak"))
-        env = app_env(url, folder / "instance", PLANNER_BROKER_URL=BROKER, PLANNER_CALDAV_TIMEOUT="10")
+        env = app_env(
+            url,
+            folder / "instance",
+            PLANNER_BROKER_URL=BROKER,
+            PLANNER_CALDAV_TIMEOUT="10",
+            PLANNER_CALDAV_ALLOW_PRIVATE_HOSTS="true",  # the soak's calendar server is on loopback
+        )
         data = prepare(env, 200)
         caldav, reason = start_caldav(stack, folder / "caldav")
         worker_log = folder / "celery.log"

@@ -13,6 +13,8 @@ from caldav.lib import error as dav_error
 from caldav.lib.http_sync import requests as http
 from lxml import etree
 
+from planner import netguard
+
 log = logging.getLogger(__name__)
 
 DAV = "DAV:"
@@ -34,6 +36,10 @@ class CalDAVError(Exception):
 
 class Unreachable(CalDAVError):
     """The server could not be reached (refused, reset, timed out)."""
+
+
+class Refused(CalDAVError):
+    """The address may not be called: a private network, another host's redirect, not on the allowlist."""
 
 
 class AuthFailed(CalDAVError):
@@ -179,6 +185,7 @@ class CalDAVBackend:
         *,
         calendar_url: str | None = None,
         timeout: float = 20.0,
+        guard: netguard.Policy | None = None,
     ) -> None:
         self.url = url
         self.calendar_url = calendar_url
@@ -192,6 +199,9 @@ class CalDAVBackend:
             timeout=timeout,
             enable_rfc6764=False,
         )
+        # Every request the client sends, discovery included, connects only where `guard` allows.
+        self.client.session.close()
+        self.client.session = netguard.guarded_session(guard or netguard.DEFAULT, Refused)
         session_request = self.client.session.request
 
         def counted(method: str, *args: Any, **kwargs: Any) -> Any:

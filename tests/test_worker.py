@@ -53,6 +53,7 @@ def worker(broker_app, tmp_path):
         "PLANNER_INSTANCE_PATH": broker_app.instance_path,
         "PLANNER_SECRET_KEY": broker_app.config["SECRET_KEY"],
         "PLANNER_CALDAV_SECRET_KEY": broker_app.config["CALDAV_SECRET_KEY"],
+        "PLANNER_CALDAV_ALLOW_PRIVATE_HOSTS": "true",
     }
     command = [
         str(Path(sys.executable).parent / "celery"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -12,6 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from planner import netguard
 
 ON_CANCEL_LABELS = {
     "status": _l("Keep it, marked cancelled (recommended)"),
@@ -24,6 +24,20 @@ def _options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def _refusal(reason: str) -> str:
+    """The guard's reason in the reader's language."""
+    if reason == "not_found":
+        return str(_l("This server name cannot be found. Check the address."))
+    if reason == "not_allowed":
+        return str(_l("This calendar server is not on this installation's list of allowed servers."))
+    return str(
+        _l(
+            "This address is in a private network. An administrator can allow private "
+            "calendar servers with PLANNER_CALDAV_ALLOW_PRIVATE_HOSTS."
+        )
+    )
+
+
 def check_server_url(url: str) -> str | None:
     """Why a server address cannot be used (a sentence), or None when it can."""
     parts = urlsplit(url.strip())
@@ -31,22 +45,10 @@ def check_server_url(url: str) -> str | None:
         return str(_l("Enter the full address, starting with https://"))
     if parts.username or parts.password:
         return str(_l("Put the user name and password in their own fields, not in the address."))
-    if current_app.config.get("CALDAV_ALLOW_PRIVATE_HOSTS"):
-        return None
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return str(_l("This server name cannot be found. Check the address."))
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
-            # The app would call into its own network on a user's behalf: refused unless allowed.
-            return str(
-                _l(
-                    "This address is in a private network. An administrator can allow private "
-                    "calendar servers with PLANNER_CALDAV_ALLOW_PRIVATE_HOSTS."
-                )
-            )
+        netguard.check_url(netguard.policy_from(current_app.config), url.strip())
+    except netguard.Refused as refused:
+        return _refusal(refused.reason)
     return None
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from planner import netguard
 from planner.caldav_backend import (
     CalDAVBackend,
     CalDAVError,
@@ -97,7 +98,13 @@ def backend_for(link: CalendarLink, timeout: float | None = None) -> CalDAVBacke
         decrypt_password(link.secret),
         calendar_url=link.calendar_url,
         timeout=timeout or float(current_app.config.get("CALDAV_TIMEOUT", 20)),
+        guard=guard(),
     )
+
+
+def guard() -> netguard.Policy:
+    """The addresses this installation lets a calendar link call (PLANNER_CALDAV_ALLOW_PRIVATE_HOSTS, ...)."""
+    return netguard.policy_from(current_app.config)
 
 
 # -- linking ---------------------------------------------------------------------------------------
@@ -105,7 +112,7 @@ def backend_for(link: CalendarLink, timeout: float | None = None) -> CalDAVBacke
 
 def calendars_on_server(url: str, username: str, password: str) -> list[CalendarInfo]:
     """The calendars a user has on a server (raises ``CalDAVError`` with a readable message)."""
-    with CalDAVBackend(url, username, password, timeout=15) as backend:
+    with CalDAVBackend(url, username, password, timeout=15, guard=guard()) as backend:
         return backend.calendars()
 
 
@@ -122,7 +129,7 @@ def link_calendar(
     now: datetime,
 ) -> CalendarLink:
     """Link a calendar (an existing one by URL, or a new one created by name) after checking it."""
-    with CalDAVBackend(url, username, password, timeout=15) as backend:
+    with CalDAVBackend(url, username, password, timeout=15, guard=guard()) as backend:
         if calendar_url:
             backend.calendar_url = calendar_url
             backend.ctag()  # proves the address and the credentials before anything is saved
