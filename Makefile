@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations lint bench soak clean
+.PHONY: run test install translations js lint bench soak clean
 
 install: $(STAMP)
 
@@ -27,7 +27,15 @@ run: $(STAMP) translations
 	@echo "Planner is at http://$(HOST):$(PORT)/"
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: $(STAMP) translations
+# The calendar parsers the tests read the planner's iCalendar with (ical.js); skipped without npm.
+js:
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "npm not found: the tests that read calendars with ical.js will be skipped"; \
+	elif ! test tests/js/node_modules/.package-lock.json -nt tests/js/package-lock.json; then \
+	  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error; \
+	fi
+
+test: $(STAMP) translations js
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

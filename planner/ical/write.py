@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from icalendar import Calendar, Event, vCalAddress, vDatetime, vDuration, vInt, vText, vUri
 
@@ -72,6 +72,16 @@ def _address(person: PersonLike | None, *, for_caldav: bool, organizer: bool = F
     return address
 
 
+def wall_time(value: datetime, tz: tzinfo) -> vDatetime:
+    """An instant as a DTSTART/DTEND value: local time in `tz`, or UTC when that wall time is ambiguous."""
+    instant = _utc(value)
+    local = instant.astimezone(tz)
+    # A wall time of the repeated hour of an autumn change names two instants; readers pick either one.
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return vDatetime(instant)
+    return vDatetime(local)
+
+
 def meeting_to_vevent(
     meeting: MeetingLike,
     *,
@@ -98,8 +108,8 @@ def meeting_to_vevent(
     event["CREATED"] = vDatetime(_utc(meeting.created_at))
     event["LAST-MODIFIED"] = updated
     event["SEQUENCE"] = vInt(int(meeting.sequence or 0))
-    event["DTSTART"] = vDatetime(_utc(meeting.starts_at).astimezone(tz))
-    event["DTEND"] = vDatetime(_utc(meeting.ends_at).astimezone(tz))
+    event["DTSTART"] = wall_time(meeting.starts_at, tz)
+    event["DTEND"] = wall_time(meeting.ends_at, tz)
     title = clean_text(meeting.title, single_line=True)
     status = STATUS_TO_ICAL.get(meeting.status, "CONFIRMED")
     if status == "CANCELLED" and not for_caldav:
@@ -205,7 +215,7 @@ def add_timezones(calendar: Calendar, events: Sequence[Event], zone: str | None 
         first_year = last_year = datetime.now(UTC).year
     for tzid in sorted(zones - {"UTC"}):
         try:
-            calendar.add_component(vtimezone(tzid, first_year - 1, last_year + 1))
+            calendar.add_component(vtimezone(tzid, first_year, last_year))
         except ValueError:
             continue
 

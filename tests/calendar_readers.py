@@ -1,0 +1,185 @@
+"""Three calendar readers of the planner's iCalendar: ical.js (Thunderbird's parser, run by Node), icalendar
+and vobject. Each reads every time with the file's own VTIMEZONE, as an app that does not know the zone
+would, and answers in the same shape so that tests can hold them side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import vobject
+import vobject.icalendar
+
+from planner.ical.vtimezone import zone_changes
+
+JS_DIR = Path(__file__).parent / "js"
+NODE = shutil.which("node")
+ICALJS_MISSING = (
+    "Node.js is not installed: the ical.js reader needs it (Debian packages nodejs and npm)"
+    if NODE is None
+    else "ical.js is not installed in tests/js (npm was not available to `make test`; run `make js`)"
+    if not (JS_DIR / "node_modules" / "ical.js" / "package.json").exists()
+    else None
+)
+requires_icaljs = pytest.mark.skipif(ICALJS_MISSING is not None, reason=ICALJS_MISSING or "")
+READERS = ("ical.js", "icalendar", "vobject")
+
+
+@dataclass(frozen=True)
+class Times:
+    """An event as a reader understood it: its UTC start and end."""
+
+    start: datetime
+    end: datetime
+
+
+# (UTC instant, offset before, offset after): one change of a zone's offset.
+Change = tuple[datetime, timedelta, timedelta]
+
+
+@dataclass
+class Reading:
+    """What one reader made of a file: events by UID, and per VTIMEZONE its changes of offset in the years
+    asked about and the instant of each wall time asked about."""
+
+    events: dict[str, Times]
+    changes: dict[str, list[Change]]
+    instants: dict[str, list[datetime]]
+
+
+def read(reader: str, data: bytes, walls=(), years: tuple[int, int] = (2026, 2026)) -> Reading:
+    """Read `data` with one of READERS; `walls` (naive) are read in each zone, changes listed in `years`."""
+    if reader == "ical.js":
+        if ICALJS_MISSING:
+            pytest.skip(ICALJS_MISSING)
+        return _icaljs(data, walls, years)
+    if reader == "icalendar":
+        calendar = icalendar.Calendar.from_ical(data)
+        zones = {str(vtz["TZID"]): vtz.to_tz(lookup_tzid=False) for vtz in calendar.walk("VTIMEZONE")}
+        events = {
+            str(event["UID"]): Times(
+                _icalendar_instant(event["DTSTART"], zones), _icalendar_instant(event["DTEND"], zones)
+            )
+            for event in calendar.walk("VEVENT")
+        }
+        return _reading(events, zones, walls, years)
+    if reader == "vobject":
+        # vobject keeps the first VTIMEZONE it ever saw per TZID for the whole process: start afresh so that
+        # this file's own definition is the one read.
+        registry = vars(vobject.icalendar)["__tzidMap"]
+        registry.clear()
+        registry["UTC"] = vobject.icalendar.utc
+        calendar = vobject.readOne(data.decode("utf-8"))
+        zones = {vtz.tzid.value: vtz.gettzinfo() for vtz in getattr(calendar, "vtimezone_list", [])}
+        events = {
+            event.uid.value: Times(_aware(event.dtstart.value), _aware(event.dtend.value))
+            for event in getattr(calendar, "vevent_list", [])
+        }
+        return _reading(events, zones, walls, years)
+    raise ValueError(reader)
+
+
+def _aware(value: datetime) -> datetime:
+    assert value.tzinfo is not None, f"read as a floating time: {value}"
+    return value.astimezone(UTC)
+
+
+def _icalendar_instant(prop, zones) -> datetime:
+    tzid = prop.params.get("TZID")
+    if tzid:
+        # icalendar would take a known TZID from zoneinfo; the served definition is what is tested here.
+        return prop.dt.replace(tzinfo=zones[tzid]).astimezone(UTC)
+    return _aware(prop.dt)
+
+
+def span(years: tuple[int, int]) -> tuple[datetime, datetime]:
+    """The instants from local 1 January of the first year to local 31 December of the last, in any zone."""
+    return (
+        datetime(years[0], 1, 1, tzinfo=UTC) - timedelta(hours=14),
+        datetime(years[1] + 1, 1, 1, tzinfo=UTC) + timedelta(hours=14),
+    )
+
+
+def _reading(events, zones, walls, years) -> Reading:
+    # Found in the reader's own zone the way the planner finds them in zoneinfo: by asking it the time.
+    scan = span(years)
+    return Reading(
+        events=events,
+        changes={
+            tzid: [(c.at, c.before, c.after) for c in zone_changes(tz, *scan) if c.before != c.after]
+            for tzid, tz in zones.items()
+        },
+        instants={tzid: [w.replace(tzinfo=tz).astimezone(UTC) for w in walls] for tzid, tz in zones.items()},
+    )
+
+
+def _icaljs(data: bytes, walls, years) -> Reading:
+    request = {
+        "ics": data.decode("utf-8"),
+        "walls": [w.strftime("%Y-%m-%dT%H:%M:%S") for w in walls],
+        "until": years[1] + 1,
+    }
+    done = subprocess.run(
+        [NODE, str(JS_DIR / "read_ical.mjs")],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+
+    def instant(seconds: int) -> datetime:
+        return datetime.fromtimestamp(seconds, UTC)
+
+    def seconds(value: int) -> timedelta:
+        return timedelta(seconds=value)
+
+    begins, ends = span(years)
+    return Reading(
+        events={e["uid"]: Times(instant(e["start"]), instant(e["end"])) for e in answer["events"]},
+        changes={
+            tzid: [
+                (instant(at), seconds(before), seconds(after))
+                for at, before, after in zone["changes"]
+                if before != after and begins <= instant(at) < ends
+            ]
+            for tzid, zone in answer["zones"].items()
+        },
+        instants={tzid: [instant(s) for s in zone["instants"]] for tzid, zone in answer["zones"].items()},
+    )
+
+
+def sample_instants(tzid: str, first_year: int, last_year: int) -> list[datetime]:
+    """Instants to check a zone at: every 6 hours of the years, and every 15 minutes near each change."""
+    start, end = span((first_year, last_year))
+    found = set()
+    moment = start
+    while moment < end:
+        found.add(moment)
+        moment += timedelta(hours=6)
+    for change in zone_changes(ZoneInfo(tzid), start, end):
+        for quarter in range(-12, 13):
+            found.add(change.at + timedelta(minutes=15 * quarter))
+        found.update({change.at - timedelta(seconds=1), change.at})
+    return sorted(found)
+
+
+def unambiguous(tzid: str, instants: list[datetime]) -> list[datetime]:
+    """The instants whose wall time names only them (the repeated hour of an autumn change names two)."""
+    zone = ZoneInfo(tzid)
+    kept = []
+    for moment in instants:
+        local = moment.astimezone(zone)
+        if local.replace(fold=1 - local.fold).utcoffset() == local.utcoffset():
+            kept.append(moment)
+    return kept
