@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
     FloatField,
-    FormField,
     IntegerField,
     SelectField,
     StringField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from planner.forms.fields import MultiCheckboxField, ZonedDateTimeField
+from planner.forms.fields import MultiCheckboxField, ZonedDateTimeField, ZonedFormField
 
 TEXT = 4000
 
@@ -264,7 +263,7 @@ class OutcomeForm(FlaskForm):
     )
     why = StringField(_l("Why, in one line"), validators=[Optional(), Length(max=500)])
     decisions = TextAreaField(_l("Decisions taken"), validators=[Optional(), Length(max=TEXT)])
-    actions = FieldList(FormField(ActionItemForm), min_entries=3, max_entries=20)
+    actions = FieldList(ZonedFormField(ActionItemForm), min_entries=3, max_entries=20)
 
     def validate(self, extra_validators=None) -> bool:
         # Optional() ends the field's own chain on an empty value, so the pairing is checked here.

@@ -6,7 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, SelectMultipleField
+from wtforms import Field, FormField, SelectMultipleField
+from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, DateTimeLocalInput, ListWidget
 
@@ -58,6 +59,25 @@ class ZonedDateTimeField(Field):
         if isinstance(self.data, datetime):
             return self.data.astimezone(self._zone()).strftime("%Y-%m-%dT%H:%M")
         return ""
+
+
+class ZonedFormField(FormField):
+    """A form inside a form (an outcome's action items) whose times are read in the outer form's zone.
+
+    WTForms builds the inner form with a meta of its own, so without this its times would be read as UTC.
+    """
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        inner, zone = self.form_class, getattr(self.meta, "zone", None)
+
+        def build(*args, meta=None, **kwargs):
+            return inner(*args, meta={**(meta or {}), "zone": zone}, **kwargs)
+
+        self.form_class = build
+        try:
+            super().process(formdata, data, extra_filters)
+        finally:
+            self.form_class = inner
 
 
 class MultiCheckboxField(SelectMultipleField):
