@@ -161,7 +161,7 @@ def demo_command(if_empty: bool, url: str) -> None:
 def reset_password_command(email: str, password: str | None) -> None:
     """Set a new password for a user and print it once."""
     from planner.demo import new_password
-    from planner.operations.people import find_user
+    from planner.operations.people import change_password, find_user
 
     user = find_user(email)
     if user is None:
@@ -169,9 +169,27 @@ def reset_password_command(email: str, password: str | None) -> None:
     if password is not None and len(password) < 8:
         raise click.ClickException("The password needs at least 8 characters.")
     chosen = password or new_password()
-    user.set_password(chosen)
+    change_password(user, chosen)  # every session of the user ends
     db.session.commit()
     if password is None:
         click.echo(f"New password for {user.email}: {chosen}")
     else:
         click.echo(f"Password changed for {user.email}.")
+
+
+@planner_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def set_password_command(email: str, password: str) -> None:
+    """Set a user's password (asked for, not echoed); every session and remember cookie they have ends."""
+    from planner.operations.people import change_password, find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user with the email {email}.")
+    if len(password) < 10:
+        raise click.ClickException("The password needs at least 10 characters.")
+    change_password(user, password)
+    db.session.commit()
+    click.echo(f"Password changed for {user.email}; every session they had has ended.")

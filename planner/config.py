@@ -22,6 +22,11 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # How long "stay logged in" lasts; a logout or a password change ends it sooner.
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    # Sent when SESSION_COOKIE_SECURE is on: a year of https only.
+    "HSTS": "max-age=31536000",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,
@@ -55,6 +60,11 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'planner.sqlite'}"
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if isinstance(app.config.get("REMEMBER_COOKIE_DURATION"), int | float):
+        app.config["REMEMBER_COOKIE_DURATION"] = timedelta(seconds=app.config["REMEMBER_COOKIE_DURATION"])
+    if app.config.get("SESSION_COOKIE_SECURE") and "REMEMBER_COOKIE_SECURE" not in app.config:
+        # Behind https both cookies are sent over https only.
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key", lambda: secrets.token_hex(32))
     if app.config.get("BROKER_URL") and app.config.get("RATELIMIT_STORAGE_URI") == "memory://":

@@ -71,9 +71,21 @@ def init_extensions(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from planner.web.access import load_user_and_membership
+        from flask import g
 
-        return load_user_and_membership(int(user_id)) if user_id.isdigit() else None
+        from planner.web.access import load_user_and_membership
+        from planner.web.converters import MAX_ID
+
+        # "<id>.<session version>": a cookie made before the version was raised opens nothing.
+        number, _, version = user_id.partition(".")
+        if not (number.isdigit() and version.isdigit()) or int(number) > MAX_ID:
+            return None
+        user = load_user_and_membership(int(number))
+        if user is None or str(user.session_version) != version:
+            g.pop("loaded_engagement", None)
+            g.pop("memberships", None)
+            return None
+        return user
 
     broker = app.config.get("BROKER_URL")
     celery_app.conf.update(

@@ -27,6 +27,34 @@ def create_user(email: str, password: str, *, name: str = "", locale: str | None
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Every session and remember cookie the user has stops working (the caller may log this browser in again)."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def change_password(user: User, password: str) -> None:
+    """A new password; every session made with the old one ends."""
+    user.set_password(password)
+    end_sessions(user)
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user with this email and password, or None; as slow for an unknown email as for a wrong password."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    user = find_user(email) if len(email) <= 254 else None
+    if user is None:
+        # The same hashing work as a real check, so the answer's timing does not tell who has an account.
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(generate_password_hash(new_token()))
+        check_password_hash(_DUMMY_HASH[0], password)
+        return None
+    return user if user.check_password(password) else None
+
+
 def create_api_token(user: User, *, label: str = "", now: datetime) -> str:
     """A new bearer token for the user; returns the token, which is never stored."""
     token = new_token()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from planner.extensions import db
 from planner.models import utcnow
@@ -50,6 +50,10 @@ def _blueprints():
         calendar_views.bp,
         plans.bp,
     ]
+
+
+# Features no page uses, refused to any script that would ask for them.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
 def wants_json() -> bool:
@@ -95,8 +99,18 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self' mailto:",
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self' mailto:",
         )
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            # Cookies that only travel over https ask the browser to come back over https only.
+            response.headers.setdefault("Strict-Transport-Security", app.config["HSTS"])
+        user = g.get("_login_user")  # only when this request loaded it: public pages read no user
+        if request.blueprint == "api" or (user is not None and user.is_authenticated):
+            # What a logged-in person or a token sees is theirs: no browser or proxy keeps a copy.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         return response
 
     @app.context_processor
@@ -137,13 +151,17 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # A 405 says which methods the address takes, as HTTP asks.
+        allow = {}
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            allow = {"Allow": ", ".join(sorted(error.valid_methods))}
         if wants_json():
-            return jsonify(error=error.description or error.name), error.code
+            return jsonify(error=error.description or error.name), error.code, allow
         message = error.description
         if message == type(error).description:
             # Werkzeug's stock description is English only; a page speaks the reader's language.
             message = _("This request could not be handled. Please go back and try again.")
-        return render_template("errors/error.html", code=error.code, message=message), error.code
+        return render_template("errors/error.html", code=error.code, message=message), error.code, allow
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from planner.extensions import limiter
+from planner.extensions import db, limiter
 from planner.forms.auth import LoginForm
-from planner.operations.people import find_user
+from planner.operations.people import authenticate, end_sessions
 from planner.web.public import public
 
 bp = Blueprint("auth", __name__)
 
 
+# A path on this site and its query, in plain URL characters: no scheme, no host, no "//" or "/\\" that a
+# browser would read as another host, no space, control character or line break.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*")
+
+
 def safe_next(target: str | None) -> str:
-    """Only local paths, so a login link cannot send people elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only plain local paths, so a login link cannot send people elsewhere; anything else is ignored."""
+    if target and len(target) <= 2000 and _LOCAL_PATH.fullmatch(target) and not urlsplit(target).netloc:
         return target
     return url_for("engagements.index")
 
@@ -31,16 +37,23 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data)
-        if user is not None and user.check_password(form.password.data):
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            target = safe_next(request.args.get("next"))
+            # A new session: nothing set before the login (by anyone who planted a cookie) carries over.
+            session.clear()
             login_user(user, remember=True)
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(target)
         flash(_("Wrong email or password."), "error")
     return render_template("auth/login.html", form=form), (200 if request.method == "GET" else 400)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Every copy of this user's cookies stops working, not only the ones this browser deletes.
+    end_sessions(current_user)
+    db.session.commit()
+    session.clear()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from planner.extensions import db
 from planner.forms.auth import PasswordForm, SettingsForm, TokenForm
 from planner.models import ApiToken
-from planner.operations.people import create_api_token, revoke_api_token
+from planner.operations.people import change_password, create_api_token, end_sessions, revoke_api_token
 from planner.web import g_now
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -46,11 +46,24 @@ def password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("That is not your current password."))
         else:
-            current_user.set_password(form.new.data)
+            user = current_user._get_current_object()
+            change_password(user, form.new.data)
             db.session.commit()
-            flash(_("Password changed."), "success")
+            login_user(user, remember=True)  # this browser goes on; every other session has ended
+            flash(_("Password changed. You are logged out everywhere else."), "success")
             return redirect(url_for(".index"))
     return _page(password_form=form), 400
+
+
+@bp.route("/sessions/end", methods=["POST"])
+def end_other_sessions():
+    """Log out every other browser and device; this one stays logged in."""
+    user = current_user._get_current_object()
+    end_sessions(user)
+    db.session.commit()
+    login_user(user, remember=True)
+    flash(_("You are logged out everywhere else."), "success")
+    return redirect(url_for(".index"))
 
 
 @bp.route("/tokens", methods=["POST"])
