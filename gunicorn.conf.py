@@ -70,3 +70,14 @@ if os.environ.get("PLANNER_CONTROL_SOCKET"):
 else:
     control_socket_disable = True
 
+
+def post_worker_init(worker) -> None:
+    """Warn once, from the first worker, when the workers would not share their rate limits."""
+    from planner.client_address import memory_limits_warning
+
+    app = getattr(worker, "wsgi", None)
+    message = (
+        memory_limits_warning(getattr(app, "config", {}), worker.cfg.workers) if worker.age == 1 else None
+    )
+    if message:
+        worker.log.warning(message)

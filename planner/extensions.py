@@ -5,13 +5,14 @@ from __future__ import annotations
 from celery import Celery
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from planner.client_address import client_key
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -32,7 +33,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = Limiter(key_func=client_key, default_limits=[])
 celery_app = Celery("planner")
 # Each app's task class derives from this base, not from the previous app's: no chain keeps old apps alive.
 _TASK_BASE = celery_app.Task
@@ -68,6 +69,9 @@ def init_extensions(app) -> None:
 
     install(app)
     limiter.init_app(app)
+    from planner.client_address import trust_proxies
+
+    trust_proxies(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -1,4 +1,4 @@
-"""Sessions end when they should: logout, password change, an operator's reset; remember cookies are bounded."""
+"""Sessions end at logout, password change and an operator's reset; remember cookies are bounded."""
 
 from __future__ import annotations
 

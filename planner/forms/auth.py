@@ -41,7 +41,7 @@ class TokenForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     email = EmailField(
-        _l("Email of a registered user"), validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Email of the person to invite"), validators=[DataRequired(), Email(), Length(max=254)]
     )
     role = SelectField(
         _l("Role"),

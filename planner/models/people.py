@@ -83,6 +83,20 @@ class Membership(db.Model):
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
+class Invitation(db.Model):
+    """A place on an engagement offered to an email address; a membership at that person's next login."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("engagement_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(10), default="member")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Contact(db.Model):
     __tablename__ = "contacts"
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from planner.extensions import db
-from planner.models import ApiToken, Engagement, Membership, User
+from planner.models import ApiToken, Engagement, Invitation, Membership, User
 from planner.tokens import new_token, same_hash, token_hash
 
 
@@ -28,7 +28,7 @@ def create_user(email: str, password: str, *, name: str = "", locale: str | None
 
 
 def end_sessions(user: User) -> None:
-    """Every session and remember cookie the user has stops working (the caller may log this browser in again)."""
+    """Every session and remember cookie of the user stops working (the caller may log this one in again)."""
     user.session_version = (user.session_version or 1) + 1
 
 
@@ -42,7 +42,7 @@ _DUMMY_HASH: list[str] = []
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user with this email and password, or None; as slow for an unknown email as for a wrong password."""
+    """The user with this email and password, or None; as slow for an unknown email as for a wrong one."""
     from werkzeug.security import check_password_hash, generate_password_hash
 
     user = find_user(email) if len(email) <= 254 else None
@@ -92,3 +92,48 @@ def add_member(engagement: Engagement, user: User, role: str) -> Membership:
 
 def remove_member(engagement: Engagement, membership: Membership) -> None:
     engagement.members.remove(membership)
+
+
+def invite(engagement: Engagement, email: str, role: str, *, by: User, now: datetime) -> None:
+    """Offer a place on the engagement to an email address.
+
+    A member's role changes at once (the team list shows them already); anyone else is invited, whether or
+    not they have an account, so the answer never tells which emails are registered.
+    """
+    address = normalise_email(email)
+    for membership in engagement.members:
+        if membership.user.email == address:
+            membership.role = role
+            return
+    found = db.session.scalar(
+        select(Invitation).where(Invitation.engagement_id == engagement.id, Invitation.email == address)
+    )
+    if found is None:
+        db.session.add(
+            Invitation(
+                engagement_id=engagement.id, email=address, role=role, invited_by_id=by.id, created_at=now
+            )
+        )
+    else:
+        found.role = role
+
+
+def pending_invitations(engagement: Engagement) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.engagement_id == engagement.id)
+            .order_by(Invitation.created_at)
+        )
+    )
+
+
+def accept_invitations(user: User) -> int:
+    """Turn the invitations to the user's email into memberships; how many there were."""
+    invitations = list(db.session.scalars(select(Invitation).where(Invitation.email == user.email)))
+    for invitation in invitations:
+        engagement = db.session.get(Engagement, invitation.engagement_id)
+        if engagement is not None and engagement.membership_of(user) is None:
+            add_member(engagement, user, invitation.role)
+        db.session.delete(invitation)
+    return len(invitations)

@@ -9,9 +9,10 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from planner.client_address import account_key
 from planner.extensions import db, limiter
 from planner.forms.auth import LoginForm
-from planner.operations.people import authenticate, end_sessions
+from planner.operations.people import accept_invitations, authenticate, end_sessions
 from planner.web.public import public
 
 bp = Blueprint("auth", __name__)
@@ -29,8 +30,17 @@ def safe_next(target: str | None) -> str:
     return url_for("engagements.index")
 
 
+def _refused(response) -> bool:
+    # Only a password that was checked and refused counts; a 429 never reached the check.
+    return response.status_code == 400
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+# Per client address (behind the trusted proxies): guessing is slow from any one place ...
+@limiter.limit("10 per minute;30 per hour", methods=["POST"])
+# ... and per account, counting failures only, so guessing from many places is slow too; one address alone
+# (30 an hour) cannot use up an account's 50 and lock its owner out.
+@limiter.limit("50 per hour", methods=["POST"], key_func=account_key, deduct_when=_refused)
 @public
 def login():
     if current_user.is_authenticated:
@@ -43,6 +53,8 @@ def login():
             # A new session: nothing set before the login (by anyone who planted a cookie) carries over.
             session.clear()
             login_user(user, remember=True)
+            if accept_invitations(user):
+                db.session.commit()
             return redirect(target)
         flash(_("Wrong email or password."), "error")
     return render_template("auth/login.html", form=form), (200 if request.method == "GET" else 400)

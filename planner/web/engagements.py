@@ -15,12 +15,12 @@ from planner.extensions import db
 from planner.forms.auth import MemberForm
 from planner.forms.schedule import EngagementForm, EngagementSettingsForm, zone_choices
 from planner.fragment_cache import FragmentCache
-from planner.models import Engagement, Meeting, Membership
-from planner.operations.people import add_member, find_user, remove_member
+from planner.models import Engagement, Invitation, Meeting, Membership
+from planner.operations.people import accept_invitations, invite, pending_invitations, remove_member
 from planner.operations.schedule import create_engagement, update_engagement
 from planner.purpose import is_vague
 from planner.web import g_now
-from planner.web.access import can_edit, engagement_for
+from planner.web.access import can_edit, engagement_for, is_owner
 from planner.web.formatting import current_language
 from planner.web.page_cache import member_page
 
@@ -29,6 +29,8 @@ bp = Blueprint("engagements", __name__, url_prefix="/engagements")
 
 @bp.route("/")
 def index():
+    if accept_invitations(current_user):
+        db.session.commit()
     engagements = db.session.scalars(
         select(Engagement)
         .join(Membership)
@@ -205,19 +207,33 @@ def members(engagement_id: int):
     if request.method == "POST":
         engagement_for(engagement_id, "owner")
         if form.validate_on_submit():
-            user = find_user(form.email.data)
-            if user is None:
-                form.email.errors.append(_("No user with this email. Ask an administrator to create one."))
-            else:
-                add_member(engagement, user, form.role.data)
-                db.session.commit()
-                flash(
-                    _("%(name)s is now a %(role)s.", name=user.display_name, role=form.role.data), "success"
-                )
-                return redirect(url_for(".members", engagement_id=engagement.id))
-    return render_template("engagements/members.html", engagement=engagement, form=form), (
-        400 if form.errors else 200
-    )
+            invite(engagement, form.email.data, form.role.data, by=current_user, now=g_now())
+            db.session.commit()
+            # The same words whether or not the address has an account: nothing here tells who is registered.
+            flash(
+                _(
+                    "%(email)s is invited and joins the engagement at their next login. Someone without an "
+                    "account needs one from an administrator first.",
+                    email=form.email.data.strip().lower(),
+                ),
+                "success",
+            )
+            return redirect(url_for(".members", engagement_id=engagement.id))
+    invitations = pending_invitations(engagement) if is_owner(engagement) else []
+    return render_template(
+        "engagements/members.html", engagement=engagement, form=form, invitations=invitations
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<int:engagement_id>/invitations/<int:invitation_id>/withdraw", methods=["POST"])
+def withdraw_invitation(engagement_id: int, invitation_id: int):
+    engagement = engagement_for(engagement_id, "owner")
+    found = db.session.get(Invitation, invitation_id)
+    if found is not None and found.engagement_id == engagement.id:
+        db.session.delete(found)
+        db.session.commit()
+        flash(_("Invitation withdrawn."), "success")
+    return redirect(url_for(".members", engagement_id=engagement.id))
 
 
 @bp.route("/<int:engagement_id>/members/<int:membership_id>/remove", methods=["POST"])
