@@ -45,8 +45,9 @@ CUSTOMARY_CLOSURES: dict[str, tuple[tuple[int, int, int, dict[str, str]], ...]] 
 
 @lru_cache(maxsize=1)
 def all_zones() -> frozenset[str]:
-    """IANA time zone names this machine knows."""
-    return frozenset(available_timezones())
+    """IANA time zone names this machine knows, without the system's aliases that are no place."""
+    # "localtime" is whatever the server is set to, "Factory" a placeholder zone of tzdata.
+    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
 
 
 def is_valid_zone(name: str | None) -> bool:

@@ -30,7 +30,8 @@ def test_client_submits_a_request_and_gets_an_honest_thank_you(client, scene):
     response = client.post(f"/s/{scene.token}/request", data=request_data())
     assert response.status_code == 302
     [req] = _requests()
-    assert response.headers["Location"].endswith(f"/s/{scene.token}/request/{req.id}")
+    assert f"/s/{scene.token}/request/" in response.headers["Location"]
+    assert not response.headers["Location"].endswith(f"/request/{req.id}")  # a secret link, not a number
     assert (req.received_via, req.feed_id, req.status) == ("client_page", scene.feed.id, "triaged")
     assert (req.rule, req.outcome, req.meeting_id) == ("R3", "agenda_item", scene.review.id)
     assert req.reply_language == "ja" and "画面設計レビュー" in req.reply_body
@@ -86,13 +87,14 @@ def test_thank_you_page_of_another_link_is_not_shown(client, scene):
     from planner.models import utcnow
     from planner.operations.feeds import create_feed
 
-    client.post(f"/s/{scene.token}/request", data=request_data())
-    [req] = _requests()
+    sent = client.post(f"/s/{scene.token}/request", data=request_data())
+    page = sent.headers["Location"].rsplit("/", 1)[1]
     _other, other_token = create_feed(
         scene.engagement, label="Other", audience="client", user=None, now=utcnow()
     )
     db.session.commit()
-    assert client.get(f"/s/{other_token}/request/{req.id}").status_code == 404
+    assert client.get(f"/s/{scene.token}/request/{page}").status_code == 200
+    assert client.get(f"/s/{other_token}/request/{page}").status_code == 404
 
 
 def test_the_standalone_form_page_renders_in_the_clients_language(client, scene):

@@ -40,9 +40,9 @@ def test_nul_characters_are_refused(client, make_user, make_engagement, make_mee
     meeting = make_meeting(engagement)
     login(client, user)
     response = client.post(f"/meetings/{meeting.id}/agenda", data={"title": "a\x00b", "minutes": "10"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "NUL" in response.get_data(as_text=True)
-    assert client.get(f"/engagements/{engagement.id}/week?start=2026%00").status_code == 400
+    assert client.get(f"/engagements/{engagement.id}/week?start=2026%00").status_code == 422
     from planner.extensions import db
 
     db.session.expire_all()

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, g, request
 
 from planner.api.common import ApiError, json_error, token_user
 from planner.extensions import csrf
+from planner.input_guard import check_api_body
 from planner.models import utcnow
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -22,6 +23,7 @@ def authenticate():
         response.headers["WWW-Authenticate"] = 'Bearer realm="planner"'
         return response
     g.api_user = user
+    check_api_body()  # after the token: a stranger learns nothing about the body it sent
     if user.locale and "Accept-Language" not in request.headers:
         g.locale = user.locale  # the API answers in the caller's own language unless the call asks for one
     return None

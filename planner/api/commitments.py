@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import g, jsonify
-from wtforms import FloatField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from planner.api import api
@@ -20,7 +20,7 @@ from planner.api.openapi import add_paths, error_responses
 from planner.commitments import estimate_overrun
 from planner.extensions import db
 from planner.forms.commitments import TEXT, ApiCommitmentForm
-from planner.forms.fields import ZonedDateTimeField
+from planner.forms.fields import FiniteFloatField, ZonedDateTimeField
 from planner.models.commitments import Commitment
 from planner.operations.commitments import (
     create_commitment,
@@ -86,7 +86,7 @@ class PatchForm(ApiCommitmentForm):
 
     status = StringField("status", validators=[Optional()])
     revised_due_at = ZonedDateTimeField("revised_due_at", validators=[Optional()])
-    revised_amount = FloatField("revised_amount", validators=[Optional(), NumberRange(min=0)])
+    revised_amount = FiniteFloatField("revised_amount", validators=[Optional(), NumberRange(min=0)])
     reason = TextAreaField("reason", validators=[Optional(), Length(max=TEXT)])
 
     def validate_status(self, field):
@@ -179,6 +179,7 @@ _COMMITMENT_SCHEMA = {
 }
 _NEW_COMMITMENT = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["title", "due_at"],
     "properties": {
         "title": {"type": "string", "maxLength": 300},
@@ -200,6 +201,7 @@ _NEW_COMMITMENT = {
 }
 _PATCH = {
     "type": "object",
+    "additionalProperties": False,
     "properties": _NEW_COMMITMENT["properties"]
     | {
         "status": {"type": "string", "enum": list(PATCH_STATUSES)},

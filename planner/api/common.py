@@ -262,7 +262,9 @@ def form_from_json(form_class, payload: dict, **kwargs):
     for key, value in payload.items():
         for item in _as_form_values(value):
             formdata.add(key, item)
-    meta = {"csrf": False, "get_translations": _wtforms_translations} | kwargs.pop("meta", {})
+    meta = {"csrf": False, "get_translations": _wtforms_translations, "exact_input": True} | kwargs.pop(
+        "meta", {}
+    )
     prepare = kwargs.pop("prepare", None)
     form = form_class(formdata=formdata, meta=meta, **kwargs)
     if prepare:

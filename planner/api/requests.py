@@ -167,6 +167,7 @@ def get_request(request_id: int):
 
 _REQUEST_IN = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["topic", "reasons", "expected_minutes", "people"],
     "properties": {
         "topic": {"type": "string", "maxLength": 300},

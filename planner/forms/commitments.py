@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
-    FloatField,
     IntegerField,
     SelectField,
     StringField,
@@ -15,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from planner.forms.fields import MultiCheckboxField, ZonedDateTimeField, ZonedFormField
+from planner.forms.fields import FiniteFloatField, MultiCheckboxField, ZonedDateTimeField, ZonedFormField
 
 TEXT = 4000
 
@@ -44,12 +43,12 @@ def _int_or_none(value):
 class _Amounts:
     """Amount fields shared by the page form and the API form."""
 
-    promised_amount = FloatField(
+    promised_amount = FiniteFloatField(
         _l("Promised amount"),
         validators=[Optional(), NumberRange(min=0)],
         description=_l("For an estimate: the figure we gave the client (hours, days or money)."),
     )
-    revised_amount = FloatField(
+    revised_amount = FiniteFloatField(
         _l("Revised amount"),
         validators=[Optional(), NumberRange(min=0)],
         description=_l("Above the promised amount, the client must be told at once."),

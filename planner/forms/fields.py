@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, FormField, SelectMultipleField
+from wtforms import Field, FloatField, FormField, SelectMultipleField
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, DateTimeLocalInput, ListWidget
@@ -17,8 +18,14 @@ _UTC = ZoneInfo("UTC")
 
 
 def time_zone_name(_form, field) -> None:
-    """Validator: an IANA time zone name, spaces around it dropped; empty passes (add DataRequired)."""
-    field.data = (field.data or "").strip()
+    """Validator: an IANA time zone name exactly as zoneinfo spells it; empty passes (add DataRequired).
+
+    A person typing on a page may leave spaces around it; a program (the API sets `meta.exact_input`) gets
+    the name it sent checked as sent.
+    """
+    field.data = field.data or ""
+    if not getattr(field.meta, "exact_input", False):
+        field.data = field.data.strip()
     if field.data and not is_valid_zone(field.data):
         raise ValidationError(_l("Unknown time zone; use an IANA name such as Asia/Tokyo."))
 
@@ -78,6 +85,16 @@ class ZonedFormField(FormField):
             super().process(formdata, data, extra_filters)
         finally:
             self.form_class = inner
+
+
+class FiniteFloatField(FloatField):
+    """A number that is a number: "inf", "nan" and figures too large for a float are refused."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not math.isfinite(self.data):
+            self.data = None
+            raise ValueError(_l("Not a valid number."))
 
 
 class MultiCheckboxField(SelectMultipleField):

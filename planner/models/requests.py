@@ -31,6 +31,7 @@ class MeetingRequest(db.Model):
     __table_args__ = (
         Index("ix_meeting_requests_engagement_status", "engagement_id", "status"),
         Index("uq_meeting_requests_idempotency_key", "engagement_id", "idempotency_key", unique=True),
+        Index("uq_meeting_requests_page_token_hash", "page_token_hash", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +51,8 @@ class MeetingRequest(db.Model):
     received_via: Mapped[str] = mapped_column(String(20), default="client_page")
     # The client page's feed; no constraint, feeds belong to another feature and may be revoked.
     feed_id: Mapped[int | None] = mapped_column(Integer)
+    # The hash of the secret link of the sender's own page of this request (shown to them once).
+    page_token_hash: Mapped[str | None] = mapped_column(String(64))
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The decision: what triage said (`decided_outcome`) and what stands after any override (`outcome`).

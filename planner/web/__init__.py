@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Flask, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -69,14 +69,10 @@ def register_web(app: Flask) -> None:
 
     register_filters(app)
 
-    @app.before_request
-    def refuse_nul_characters():
-        # No database stores U+0000 in text (PostgreSQL refuses it): say so instead of failing later.
-        values = [*request.args.values(), *request.args.keys()]
-        if request.method in ("POST", "PUT", "PATCH") and request.mimetype != "application/json":
-            values += [*request.form.values(), *request.form.keys()]
-        if any("\x00" in value for value in values):
-            abort(400, description=_("The text sent contains a NUL character, which cannot be stored."))
+    from planner.input_guard import install as guard_input
+
+    # Before any view: what no database stores is refused with a 422 naming the field.
+    guard_input(app)
 
     @app.before_request
     def require_login():

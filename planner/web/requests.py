@@ -13,9 +13,11 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -41,6 +43,7 @@ from planner.mailer import smtp_configured
 from planner.models import Meeting, utcnow
 from planner.models.requests import MeetingRequest
 from planner.operations.feeds import feed_language, find_feed
+from planner.operations.request_pages import issue_page_token, request_for_page
 from planner.operations.requests import (
     RequestError,
     agenda_item_of,
@@ -437,30 +440,60 @@ def intake(token: str):
             req = receive_request(
                 engagement, values, received_via="client_page", now=g_now(), feed_id=feed.id
             )
+            page = issue_page_token(req)
+            db.session.commit()
+            _remember_page(req.id, page)
             _triage_quietly(req)
             _notify_after_response(req.id)
-        return redirect(url_for(".thanks", token=token, request_id=req.id))
+        page = session.get(PAGES, {}).get(str(req.id))
+        if page is None:
+            # Sent again from another browser: its page link stays with whoever sent it first.
+            return _thanks_page(feed, token, req, page_url=None)
+        return redirect(url_for(".thanks", token=token, page=page))
     return render_template(
         "portal/request_page.html", feed=feed, engagement=engagement, token=token, intake=form
     ), 400 if form.errors else 200
 
 
-@bp.route("/s/<token>/request/<int:request_id>")
+# The page links of the requests this browser sent, in its own (signed) session cookie: a double click finds
+# its page again, and nobody else's browser ever holds them.
+PAGES = "request_pages"
+
+
+def _remember_page(request_id: int, page: str) -> None:
+    pages = dict(list(session.get(PAGES, {}).items())[-4:])
+    pages[str(request_id)] = page
+    session[PAGES] = pages
+
+
+def _thanks_page(feed, token: str, req: MeetingRequest, *, page_url: str | None):
+    response = make_response(
+        render_template(
+            "portal/request_thanks.html",
+            feed=feed,
+            engagement=feed.engagement,
+            token=token,
+            req=req,
+            page_url=page_url,
+            reason_labels=dict(REASON_CHOICES),
+        )
+    )
+    # The address is the only key to this page: no cache keeps a copy, no other site sees it as a referrer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/s/<token>/request/<page>")
 @public
-def thanks(token: str, request_id: int):
+def thanks(token: str, page: str):
+    """The sender's own page of a request: only its secret link opens it, never a number."""
     feed = _feed_or_404(token)
     _client_locale(feed)
-    req = db.session.get(MeetingRequest, request_id)
-    if req is None or req.feed_id != feed.id:
+    req = request_for_page(feed, page)
+    if req is None:
         abort(404)
-    return render_template(
-        "portal/request_thanks.html",
-        feed=feed,
-        engagement=feed.engagement,
-        token=token,
-        req=req,
-        reason_labels=dict(REASON_CHOICES),
-    )
+    return _thanks_page(feed, token, req, page_url=request.base_url)
 
 
 def new_intake_form(engagement) -> IntakeForm:
