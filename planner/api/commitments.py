@@ -21,6 +21,7 @@ from planner.commitments import estimate_overrun
 from planner.extensions import db
 from planner.forms.commitments import TEXT, ApiCommitmentForm
 from planner.forms.fields import FiniteFloatField, ZonedDateTimeField
+from planner.input_guard import MAX_ID
 from planner.models.commitments import Commitment
 from planner.operations.commitments import (
     create_commitment,
@@ -183,20 +184,20 @@ _NEW_COMMITMENT = {
     "required": ["title", "due_at"],
     "properties": {
         "title": {"type": "string", "maxLength": 300},
-        "details": {"type": "string"},
+        "details": {"type": "string", "maxLength": TEXT},
         "owed_by": {"type": "string", "enum": ["us", "client"], "default": "us"},
-        "owner_email": {"type": "string", "description": "A member of the engagement."},
-        "contact_id": {"type": "integer"},
+        "owner_email": {"type": "string", "maxLength": 254, "description": "A member of the engagement."},
+        "contact_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "due_at": {
             "type": "string",
             "format": "date-time",
             "description": "Without an offset: the engagement's zone.",
         },
-        "meeting_id": {"type": "integer"},
-        "request_id": {"type": "integer"},
-        "promised_amount": {"type": "number"},
-        "revised_amount": {"type": "number"},
-        "amount_unit": {"type": "string"},
+        "meeting_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "request_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "promised_amount": {"type": "number", "minimum": 0},
+        "revised_amount": {"type": "number", "minimum": 0},
+        "amount_unit": {"type": "string", "maxLength": 20},
     },
 }
 _PATCH = {
@@ -206,7 +207,7 @@ _PATCH = {
     | {
         "status": {"type": "string", "enum": list(PATCH_STATUSES)},
         "revised_due_at": {"type": "string", "format": "date-time"},
-        "reason": {"type": "string"},
+        "reason": {"type": "string", "maxLength": TEXT},
         "client_told": {"type": "boolean", "description": "true records that the client was told now."},
     },
 }

@@ -8,6 +8,7 @@ import re
 from flask import jsonify
 
 from planner.api import api
+from planner.web.converters import MAX_ID
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -85,6 +86,10 @@ def document() -> dict:
                 item.setdefault("parameters", []).append(
                     {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
                 )
+        for parameter in item.get("parameters", []):
+            if parameter.get("in") == "path" and parameter["schema"].get("type") == "integer":
+                # The URL converter matches ids of this range only (see planner/web/converters.py).
+                parameter["schema"] |= {"minimum": 1, "maximum": MAX_ID}
     return spec
 
 

@@ -186,9 +186,9 @@ _REQUEST_IN = {
         "expected_minutes": {"type": "integer", "minimum": 5, "maximum": 480},
         "people": {"type": "integer", "minimum": 1, "maximum": 100},
         "preferred_format": {"type": "string", "enum": ["any", "phone", "video", "in_person", "email"]},
-        "contact_id": {"type": "integer"},
-        "requester_name": {"type": "string"},
-        "requester_email": {"type": "string", "format": "email"},
+        "contact_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "requester_name": {"type": "string", "maxLength": 120},
+        "requester_email": {"type": "string", "format": "email", "maxLength": 254},
         "received_via": {
             "type": "string",
             "enum": ["api", "client_page", "phone", "email", "chat", "in_person"],

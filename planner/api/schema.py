@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.api.common import ApiError
+from planner.input_guard import MAX_ID
 
 KIND_TYPES = {
     "string": (str,),
@@ -96,7 +97,11 @@ def check_body(
 
 def _schema(field: F) -> dict:
     if field.kind == "id-list":
-        out: dict = {"type": "array", "items": {"type": "integer"}}
+        out: dict = {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "maxItems": 500,
+        }
     elif field.kind in ("integer", "boolean"):
         out = {"type": field.kind}
     else:
