@@ -57,20 +57,32 @@ class Reading:
 
 def read(reader: str, data: bytes, walls=(), years: tuple[int, int] = (2026, 2026)) -> Reading:
     """Read `data` with one of READERS; `walls` (naive) are read in each zone, changes listed in `years`."""
+    return read_all(reader, [(data, walls, years)])[0]
+
+
+def read_all(reader: str, files: list[tuple[bytes, list[datetime], tuple[int, int]]]) -> list[Reading]:
+    """Read several files as `read` does, each on its own (ical.js in one Node process)."""
     if reader == "ical.js":
         if ICALJS_MISSING:
             pytest.skip(ICALJS_MISSING)
-        return _icaljs(data, walls, years)
+        return _icaljs(files)
+    return [_read_here(reader, data, walls, years) for data, walls, years in files]
+
+
+def _read_here(reader: str, data: bytes, walls, years) -> Reading:
     if reader == "icalendar":
         calendar = icalendar.Calendar.from_ical(data)
-        zones = {str(vtz["TZID"]): vtz.to_tz(lookup_tzid=False) for vtz in calendar.walk("VTIMEZONE")}
+        zones = {
+            str(vtz["TZID"]): (vtz.to_ical(), vtz.to_tz(lookup_tzid=False))
+            for vtz in calendar.walk("VTIMEZONE")
+        }
         events = {
             str(event["UID"]): Times(
                 _icalendar_instant(event["DTSTART"], zones), _icalendar_instant(event["DTEND"], zones)
             )
             for event in calendar.walk("VEVENT")
         }
-        return _reading(events, zones, walls, years)
+        return _reading(reader, events, zones, walls, years)
     if reader == "vobject":
         # vobject keeps the first VTIMEZONE it ever saw per TZID for the whole process: start afresh so that
         # this file's own definition is the one read.
@@ -78,12 +90,15 @@ def read(reader: str, data: bytes, walls=(), years: tuple[int, int] = (2026, 202
         registry.clear()
         registry["UTC"] = vobject.icalendar.utc
         calendar = vobject.readOne(data.decode("utf-8"))
-        zones = {vtz.tzid.value: vtz.gettzinfo() for vtz in getattr(calendar, "vtimezone_list", [])}
+        zones = {
+            vtz.tzid.value: (vtz.serialize(), vtz.gettzinfo())
+            for vtz in getattr(calendar, "vtimezone_list", [])
+        }
         events = {
             event.uid.value: Times(_aware(event.dtstart.value), _aware(event.dtend.value))
             for event in getattr(calendar, "vevent_list", [])
         }
-        return _reading(events, zones, walls, years)
+        return _reading(reader, events, zones, walls, years)
     raise ValueError(reader)
 
 
@@ -96,7 +111,7 @@ def _icalendar_instant(prop, zones) -> datetime:
     tzid = prop.params.get("TZID")
     if tzid:
         # icalendar would take a known TZID from zoneinfo; the served definition is what is tested here.
-        return prop.dt.replace(tzinfo=zones[tzid]).astimezone(UTC)
+        return prop.dt.replace(tzinfo=zones[tzid][1]).astimezone(UTC)
     return _aware(prop.dt)
 
 
@@ -108,36 +123,55 @@ def span(years: tuple[int, int]) -> tuple[datetime, datetime]:
     )
 
 
-def _reading(events, zones, walls, years) -> Reading:
-    # Found in the reader's own zone the way the planner finds them in zoneinfo: by asking it the time.
-    scan = span(years)
+# Changes found per (reader, VTIMEZONE text, years): the same definition recurs in many files of a test.
+_FOUND: dict[tuple, list[Change]] = {}
+
+
+def _changes(reader: str, text, tz, years) -> list[Change]:
+    key = (reader, text, years)
+    if key not in _FOUND:
+        # Found in the reader's own zone the way the planner finds them in zoneinfo: by asking it the time.
+        _FOUND[key] = [
+            (c.at, c.before, c.after) for c in zone_changes(tz, *span(years)) if c.before != c.after
+        ]
+    return _FOUND[key]
+
+
+def _reading(reader, events, zones, walls, years) -> Reading:
     return Reading(
         events=events,
-        changes={
-            tzid: [(c.at, c.before, c.after) for c in zone_changes(tz, *scan) if c.before != c.after]
-            for tzid, tz in zones.items()
+        changes={tzid: _changes(reader, text, tz, years) for tzid, (text, tz) in zones.items()},
+        instants={
+            tzid: [w.replace(tzinfo=tz).astimezone(UTC) for w in walls] for tzid, (_, tz) in zones.items()
         },
-        instants={tzid: [w.replace(tzinfo=tz).astimezone(UTC) for w in walls] for tzid, tz in zones.items()},
     )
 
 
-def _icaljs(data: bytes, walls, years) -> Reading:
-    request = {
-        "ics": data.decode("utf-8"),
-        "walls": [w.strftime("%Y-%m-%dT%H:%M:%S") for w in walls],
-        "until": years[1] + 1,
-    }
+def _icaljs(files) -> list[Reading]:
+    requests = [
+        {
+            "ics": data.decode("utf-8"),
+            "walls": [w.strftime("%Y-%m-%dT%H:%M:%S") for w in walls],
+            "until": years[1] + 1,
+        }
+        for data, walls, years in files
+    ]
     done = subprocess.run(
         [NODE, str(JS_DIR / "read_ical.mjs")],
-        input=json.dumps(request),
+        input=json.dumps(requests),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
+    return [
+        _icaljs_reading(answer, years)
+        for answer, (_, _, years) in zip(json.loads(done.stdout), files, strict=True)
+    ]
 
+
+def _icaljs_reading(answer: dict, years: tuple[int, int]) -> Reading:
     def instant(seconds: int) -> datetime:
         return datetime.fromtimestamp(seconds, UTC)
 
