@@ -29,7 +29,6 @@ ICALJS_MISSING = (
     if not (JS_DIR / "node_modules" / "ical.js" / "package.json").exists()
     else None
 )
-requires_icaljs = pytest.mark.skipif(ICALJS_MISSING is not None, reason=ICALJS_MISSING or "")
 READERS = ("ical.js", "icalendar", "vobject")
 
 
