@@ -156,6 +156,8 @@ def cluster(tmp_path_factory):
         # Shared by every instance: sessions and stored calendar passwords must read the same everywhere.
         "PLANNER_SECRET_KEY": uuid.uuid4().hex,
         "PLANNER_CALDAV_SECRET_KEY": "nHcQ3fGvoUZZ9b9kQWqkY6P1vB1rVlTzY5gqgFQqKkI=",
+        # The slow calendar server of these tests listens on loopback.
+        "PLANNER_CALDAV_ALLOW_PRIVATE_HOSTS": "1",
     }
     if BROKER_URL:
         env["PLANNER_RATELIMIT_STORAGE_URI"] = BROKER_URL
