@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from celery import Celery
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -80,15 +82,20 @@ def init_extensions(app) -> None:
         from planner.web.access import load_user_and_membership
         from planner.web.converters import MAX_ID
 
-        # "<id>.<session version>": a cookie made before the version was raised opens nothing.
-        number, _, version = user_id.partition(".")
-        if not (number.isdigit() and version.isdigit()) or int(number) > MAX_ID:
+        # "<id>.<session version>.<login time>": a cookie made before the version was raised opens nothing,
+        # and no login, remembered or not, outlives REMEMBER_COOKIE_DURATION whatever its cookie says.
+        parts = user_id.split(".")
+        if len(parts) != 3 or not all(part.isdigit() for part in parts) or int(parts[0]) > MAX_ID:
             return None
-        user = load_user_and_membership(int(number))
-        if user is None or str(user.session_version) != version:
+        age = time.time() - int(parts[2])
+        if not -300 <= age <= app.config["REMEMBER_COOKIE_DURATION"].total_seconds():
+            return None
+        user = load_user_and_membership(int(parts[0]))
+        if user is None or str(user.session_version) != parts[1]:
             g.pop("loaded_engagement", None)
             g.pop("memberships", None)
             return None
+        user.login_stamp = int(parts[2])
         return user
 
     broker = app.config.get("BROKER_URL")

@@ -272,3 +272,30 @@ def test_a_stored_link_is_checked_again_at_sync_time(
     assert result.error and "private network" in result.error
     db.session.refresh(link)
     assert "private network" in (link.last_error or "")
+
+
+def test_a_calendar_offered_on_another_host_is_checked_too(
+    strict_app, make_user, make_engagement, monkeypatch, radicale
+):
+    # The choose step: the server is allowed, the calendar address handed back points somewhere else.
+    owner = make_user(email="owner@example.com")
+    engagement = make_engagement(owner=owner)
+    names = Names(
+        {"calendar.example.com": [["127.0.0.1"]], "intranet.example.com": [["127.0.0.1"]]},
+        _port(radicale.url),
+    )
+    monkeypatch.setattr(netguard, "_resolve", names)
+    strict_app.config["CALDAV_ALLOW_PRIVATE_HOSTS"] = True
+    strict_app.config["CALDAV_ALLOWED_HOSTS"] = "calendar.example.com"
+    with pytest.raises(Refused, match="not on the list"):
+        ops.link_calendar(
+            engagement,
+            url=_named(radicale, "calendar.example.com"),
+            username=radicale.username,
+            password=radicale.password,
+            calendar_url=_named(radicale, "intranet.example.com") + "planner/cal/",
+            now=utcnow(),
+        )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(CalendarLink.id))) == 0
+    assert "intranet.example.com" not in names.asked

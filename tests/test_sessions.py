@@ -128,15 +128,47 @@ def test_login_starts_a_new_session(app, client, make_user):
     client.post("/login", data={"email": user.email, "password": PASSWORD})
     with client.session_transaction() as session:
         assert "calendar_link_pending" not in session
-        assert session["_user_id"] == f"{user.id}.{user.session_version}"
+        number, version, began = session["_user_id"].split(".")
+        assert (int(number), int(version)) == (user.id, user.session_version)
+        assert abs(int(began) - utcnow().timestamp()) < 60
 
 
-def test_cookies_of_the_old_form_open_nothing(app, client, make_user):
+def _with_session(app, login, user, value: str):
+    """A logged-in browser whose session cookie (signed as the app signs it) says `value`."""
+    browser = app.test_client()
+    login(browser, user)
+    browser.delete_cookie("remember_token")
+    with browser.session_transaction() as session:
+        session["_user_id"] = value
+    return browser
+
+
+def _with_remember_cookie(app, value: str):
+    from flask_login.utils import encode_cookie
+
+    other = app.test_client()
+    with app.test_request_context():
+        other.set_cookie("remember_token", encode_cookie(value))
+    return other
+
+
+def test_cookies_of_the_old_form_open_nothing(app, login, make_user):
     user = make_user(email="ann@example.com")
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)  # what a session held before versions
-        session["_fresh"] = True
-    assert not _opens(client)
+    now = int(utcnow().timestamp())
+    assert _opens(_with_session(app, login, user, f"{user.id}.{user.session_version}.{now}"))
+    for value in (str(user.id), f"{user.id}.{user.session_version}", f"{user.id}.x.{now}", f"1.1.{now}.1"):
+        assert not _opens(_with_session(app, login, user, value)), value
+        assert not _opens(_with_remember_cookie(app, value)), value
+
+
+def test_no_login_outlives_its_lifetime_whatever_the_cookie_says(app, login, make_user):
+    user = make_user(email="ann@example.com")
+    now = int(utcnow().timestamp())
+    for age_days, opens in ((13, True), (15, False), (-1, False)):
+        value = f"{user.id}.{user.session_version}.{now - age_days * 86400}"
+        # Properly signed cookies, as a browser that kept them for days (or someone who copied them) sends.
+        assert _opens(_with_remember_cookie(app, value)) is opens, age_days
+        assert _opens(_with_session(app, login, user, value)) is opens, age_days
 
 
 def test_an_unknown_email_costs_a_password_check_too(app, client, make_user, monkeypatch):

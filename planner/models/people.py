@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from time import time as unix_seconds
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
@@ -43,9 +44,16 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    # When the login behind this object began (Unix seconds), as its cookie says; not a column.
+    login_stamp = None
+    __hash__ = object.__hash__
+
     def get_id(self) -> str:
-        """What a session or remember cookie holds: the id and the session version it was made with."""
-        return f"{self.id}.{self.session_version or 1}"
+        """What a session or remember cookie holds: the id, the session version and when the login began."""
+        return f"{self.id}.{self.session_version or 1}.{self.login_stamp or int(unix_seconds())}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, User) and self.id == other.id
 
     @property
     def display_name(self) -> str:

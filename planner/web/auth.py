@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -52,6 +53,7 @@ def login():
             target = safe_next(request.args.get("next"))
             # A new session: nothing set before the login (by anyone who planted a cookie) carries over.
             session.clear()
+            user.login_stamp = int(time.time())
             login_user(user, remember=True)
             if accept_invitations(user):
                 db.session.commit()
