@@ -238,3 +238,19 @@ def test_gunicorn_warns_when_workers_keep_limits_in_memory(tmp_path):
         while "each worker's memory" not in log_path.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert log_path.read_text().count("each worker's memory") == 1
+
+
+def test_guessing_the_current_password_from_a_session_is_slowed_down(limited, make_user, login):
+    user = make_user(email="ann@example.com")
+    client = limited.test_client()
+    login(client, user)
+    wrong = {
+        "current": "not my password",
+        "new": "a brand new passphrase",
+        "confirm": "a brand new passphrase",
+    }
+    codes = [client.post("/settings/password", data=wrong).status_code for _ in range(11)]
+    assert codes == [400] * 10 + [429]
+    other = limited.test_client()
+    login(other, make_user(email="bob@example.com"))
+    assert other.post("/settings/password", data=wrong).status_code == 400  # per user, not per address

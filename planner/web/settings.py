@@ -8,7 +8,7 @@ from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from planner.extensions import db
+from planner.extensions import db, limiter
 from planner.forms.auth import PasswordForm, SettingsForm, TokenForm
 from planner.models import ApiToken
 from planner.operations.people import change_password, create_api_token, end_sessions, revoke_api_token
@@ -39,7 +39,17 @@ def index():
     return _page(form=form), (400 if form.errors else 200)
 
 
+def _this_user() -> str:
+    return f"user:{current_user.id}"
+
+
+def _wrong_password(response) -> bool:
+    return response.status_code == 400
+
+
 @bp.route("/password", methods=["POST"])
+# Someone holding a stolen session cannot guess the current password at leisure to take the account over.
+@limiter.limit("10 per hour", key_func=_this_user, deduct_when=_wrong_password)
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
