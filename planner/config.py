@@ -60,6 +60,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'planner.sqlite'}"
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if isinstance(app.config.get("TRUSTED_HOSTS"), str):
+        # "planner.example.com, 10.0.0.5" from the environment: Flask wants a list.
+        app.config["TRUSTED_HOSTS"] = app.config["TRUSTED_HOSTS"].replace(",", " ").split() or None
     if isinstance(app.config.get("REMEMBER_COOKIE_DURATION"), int | float):
         app.config["REMEMBER_COOKIE_DURATION"] = timedelta(seconds=app.config["REMEMBER_COOKIE_DURATION"])
     if app.config.get("SESSION_COOKIE_SECURE") and "REMEMBER_COOKIE_SECURE" not in app.config:

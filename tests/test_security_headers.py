@@ -57,3 +57,13 @@ def test_405_says_which_methods_are_allowed(client, method, path, allowed):
     answer = getattr(client, method)(path)
     assert answer.status_code == 405
     assert set(answer.headers["Allow"].split(", ")) == allowed
+
+
+def test_trusted_hosts_refuse_a_forged_host_header(make_app):
+    app = make_app(TRUSTED_HOSTS="planner.example.com, 10.0.0.5")
+    client = app.test_client()
+    assert client.get("/login", base_url="https://planner.example.com").status_code == 200
+    assert client.get("/ping", base_url="http://10.0.0.5").status_code == 200
+    # A Host the installation is not known by (links in mails are built from it when no public URL is set).
+    assert client.get("/login", base_url="https://evil.example").status_code == 400
+    assert make_app().test_client().get("/login", base_url="https://evil.example").status_code == 200

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 
 from planner.extensions import db
 from planner.models import utcnow
@@ -144,6 +144,11 @@ def register_web(app: Flask) -> None:
             return jsonify(error=message), 409
         flash(message, "error")
         return render_template("errors/error.html", code=409, message=message), 409
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no page can be built for it (no URL can be), so a plain answer.
+        return _("This address is not served here."), 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
