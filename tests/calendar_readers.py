@@ -84,19 +84,24 @@ def _read_here(reader: str, data: bytes, walls, years) -> Reading:
         return _reading(reader, events, zones, walls, years)
     if reader == "vobject":
         # vobject keeps the first VTIMEZONE it ever saw per TZID for the whole process: start afresh so that
-        # this file's own definition is the one read.
+        # this file's own definition is the one read, and leave the registry as it was for other tests.
         registry = vars(vobject.icalendar)["__tzidMap"]
+        kept = dict(registry)
         registry.clear()
         registry["UTC"] = vobject.icalendar.utc
-        calendar = vobject.readOne(data.decode("utf-8"))
-        zones = {
-            vtz.tzid.value: (vtz.serialize(), vtz.gettzinfo())
-            for vtz in getattr(calendar, "vtimezone_list", [])
-        }
-        events = {
-            event.uid.value: Times(_aware(event.dtstart.value), _aware(event.dtend.value))
-            for event in getattr(calendar, "vevent_list", [])
-        }
+        try:
+            calendar = vobject.readOne(data.decode("utf-8"))
+            zones = {
+                vtz.tzid.value: (vtz.serialize(), vtz.gettzinfo())
+                for vtz in getattr(calendar, "vtimezone_list", [])
+            }
+            events = {
+                event.uid.value: Times(_aware(event.dtstart.value), _aware(event.dtend.value))
+                for event in getattr(calendar, "vevent_list", [])
+            }
+        finally:
+            registry.clear()
+            registry.update(kept)
         return _reading(reader, events, zones, walls, years)
     raise ValueError(reader)
 
