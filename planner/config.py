@@ -29,6 +29,10 @@ DEFAULTS: dict[str, object] = {
     "HSTS": "max-age=31536000",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Redis down: count in this process's memory (logged as a warning) rather than refuse or fail.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
     "WTF_CSRF_TIME_LIMIT": None,
     "BROKER_URL": None,
     "SMTP_URL": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from celery import Celery
@@ -53,12 +54,22 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 
+def _remove_session(_exc: BaseException | None) -> None:
+    try:
+        db.session.remove()
+    except Exception as error:  # noqa: BLE001 - the pool replaces a broken connection at the next checkout
+        logging.getLogger(__name__).warning("the database session could not be closed cleanly: %s", error)
+
+
 def init_extensions(app) -> None:
     """Bind every extension to the app."""
     from planner import ROOT
     from planner.db_pool import ping_after_idle
 
     db.init_app(app)
+    # Closing a session whose connection died (a database restart) must not turn a sent answer into a 500.
+    app.teardown_appcontext_funcs.remove(db._teardown_session)
+    app.teardown_appcontext(_remove_session)
     with app.app_context():
         ping_after_idle(db.engine, float(app.config["DB_PING_AFTER"]))
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -98,11 +109,18 @@ def init_extensions(app) -> None:
         user.login_stamp = int(parts[2])
         return user
 
+    from planner.broker import TRANSPORT_OPTIONS
+
     broker = app.config.get("BROKER_URL")
     celery_app.conf.update(
         broker_url=broker or "memory://",
+        broker_transport_options=TRANSPORT_OPTIONS,
+        broker_connection_timeout=2,
+        # One bounded attempt on the request path; what was not sent stays pending (planner/broker.py).
+        task_publish_retry=False,
         task_ignore_result=True,
         task_acks_late=True,
+        task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         timezone="UTC",

@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
+from sqlalchemy import inspect
 
 request_log = logging.getLogger("planner.request")
 
@@ -75,9 +76,13 @@ class TextFormatter(logging.Formatter):
 
 
 def _user_id() -> int | None:
-    # Only a user this request already loaded: asking flask-login here would cost a query per request.
+    # Only a user this request already loaded, by its identity: reading `user.id` of a user expired by a
+    # rollback would reload it, and during a database outage that would cost the request its log line.
     user = g.get("api_user") or g.get("_login_user")
-    return getattr(user, "id", None)
+    state = inspect(user, raiseerr=False) if user is not None else None
+    if state is None:
+        return None
+    return state.identity[0] if state.identity else state.dict.get("id")
 
 
 def init_logging(app: Flask) -> None:
@@ -116,5 +121,8 @@ def init_logging(app: Flask) -> None:
         }
         response.headers.setdefault("X-Request-ID", g.get("request_id") or "")
         level = logging.ERROR if response.status_code >= 500 else logging.INFO
-        request_log.log(level, "request", extra={"fields": fields})
+        # A crash is logged once: this line, with the traceback the error handler kept.
+        failure = g.pop("request_failure", None)
+        exc_info = (type(failure), failure, failure.__traceback__) if failure is not None else None
+        request_log.log(level, "request", extra={"fields": fields}, exc_info=exc_info)
         return response

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from datetime import timedelta
 
 from celery.schedules import schedule
@@ -19,14 +19,17 @@ from flask_sqlalchemy.session import Session
 from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from planner.broker import SYNC_TIME_LIMIT, publish
 from planner.extensions import celery_app, db
 from planner.models import CalendarLink, Meeting, utcnow
+from planner.operations.sync_lease import LEASE
 
 log = logging.getLogger(__name__)
 
 PULL_EVERY = timedelta(minutes=5)
 RETRY_BASE_SECONDS = 30
-RETRY_MAX_SECONDS = 3600
+# Below the broker's visibility timeout: a task held longer for its countdown would be delivered twice.
+RETRY_MAX_SECONDS = 300
 # Progress of runs in this process, by link id, for the link page ("12 of 40").
 PROGRESS: dict[int, tuple[int, int]] = {}
 _worker_app: Flask | None = None
@@ -62,12 +65,26 @@ def sync_now(link_id: int) -> dict:
     return result.as_dict()
 
 
-@celery_app.task(bind=True, name="planner.sync_link", max_retries=8, acks_late=True)
+@celery_app.task(
+    bind=True,
+    name="planner.sync_link",
+    max_retries=8,
+    # Acknowledged when done; a worker killed mid-sync gives the task back at once for another worker.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=SYNC_TIME_LIMIT - 30,
+    time_limit=SYNC_TIME_LIMIT,
+)
 def sync_link(self, link_id: int) -> dict:
     """Sync one calendar link; retry with exponential back-off when the server may recover."""
     with _app_context():
         result = sync_now(link_id)
-    if result.get("error") and result.get("retryable") and self.request.retries < self.max_retries:
+    if self.request.retries >= self.max_retries:
+        return result
+    if result.get("busy"):
+        # Another run holds the lease, or a killed one whose lease has not run out yet: try after it.
+        raise self.retry(countdown=int(LEASE.total_seconds()) // 2)
+    if result.get("error") and result.get("retryable"):
         countdown = min(RETRY_BASE_SECONDS * 2**self.request.retries, RETRY_MAX_SECONDS)
         raise self.retry(countdown=countdown)
     return result
@@ -95,9 +112,13 @@ def broker_configured() -> bool:
 
 
 def enqueue_sync(link_id: int) -> str | None:
-    """Start a sync of a link without waiting: a Celery job id, or None when it runs after the response."""
+    """Start a sync of a link without waiting: a Celery job id, or None when it runs after the response.
+
+    With a broker that cannot be reached, None too: the change stays pending and the periodic pull
+    sends it once the broker is back (``broker_down()`` tells the page).
+    """
     if broker_configured():
-        return sync_link.apply_async(args=[link_id]).id
+        return _publish_sync(link_id)
     if has_request_context():
         g.setdefault("calendar_links_to_sync", set()).add(link_id)
         return None
@@ -106,6 +127,10 @@ def enqueue_sync(link_id: int) -> str | None:
     thread = threading.Thread(target=_run_in_thread, args=(app, link_id), daemon=True)
     thread.start()
     return None
+
+
+def _publish_sync(link_id: int) -> str | None:
+    return publish(lambda: sync_link.apply_async(args=[link_id]).id, f"a sync of calendar link {link_id}")
 
 
 def _run_in_thread(app: Flask, link_id: int) -> None:
@@ -155,15 +180,15 @@ def run_after_response(response):
         try:
             query = select(CalendarLink.id).where(CalendarLink.engagement_id.in_(engagements))
             links |= set(db.session.scalars(query))
-        except SQLAlchemyError:
+        except SQLAlchemyError as error:
             # Never turn a finished response into an error: the periodic pull catches up.
-            log.exception("could not look up the calendars to sync after a change")
-            db.session.rollback()
+            log.warning("could not look up the calendars to sync after a change: %s", error)
+            _quiet_rollback()
     if not links:
         return response
     if broker_configured():
-        for link_id in sorted(links):
-            sync_link.apply_async(args=[link_id])
+        # Published once the answer is out: a slow or absent broker never holds up what was saved.
+        response.call_on_close(lambda: [_publish_sync(link_id) for link_id in sorted(links)])
         return response
     app = current_app._get_current_object()
 
@@ -178,3 +203,9 @@ def run_after_response(response):
 
     response.call_on_close(run)
     return response
+
+
+def _quiet_rollback() -> None:
+    # A connection that is gone cannot roll back; the pool replaces it at the next checkout.
+    with suppress(SQLAlchemyError):
+        db.session.rollback()

@@ -16,7 +16,7 @@ from planner.web.public import is_public
 # The only routes anyone may reach without logging in.
 PUBLIC_RULES = [
     r"/login",
-    r"/healthz",
+    r"/healthz(/ready)?",
     r"/ping",
     r"/static/<path:filename>",
     r"/feeds/<token>\.ics",  # subscribed calendar feeds, behind their secret token

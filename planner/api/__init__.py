@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import suppress
+
 from flask import Blueprint, Flask, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from planner.api.common import ApiError, json_error, token_user
 from planner.extensions import csrf
 from planner.input_guard import check_api_body
 from planner.models import utcnow
 
+log = logging.getLogger(__name__)
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
@@ -35,7 +40,13 @@ def commit_token_use(response):
     from planner.extensions import db
 
     if db.session.dirty and response.status_code < 400:
-        db.session.commit()
+        try:
+            db.session.commit()
+        except SQLAlchemyError as error:
+            # Only bookkeeping is lost; the answer stands for what the request itself committed.
+            log.warning("could not note an API token's use: %s", error)
+            with suppress(SQLAlchemyError):
+                db.session.rollback()
     return response
 
 

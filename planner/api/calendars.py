@@ -21,11 +21,23 @@ from planner.extensions import db
 from planner.forms.calendars import ApiLinkForm
 from planner.models import CalendarLink
 from planner.operations.calendars import link_calendar, pending_count
+from planner.operations.sync_lease import lease_held
 from planner.tasks import broker_configured, enqueue_sync, sync_now
 
 ON_CANCEL = ("status", "delete")
+BUSY = "Another sync of this calendar is running."
+QUEUE_DOWN = (
+    "The job queue cannot be reached at the moment; the calendar is synced by itself once it is back."
+)
 ID_OBJECT = {"type": "object", "properties": {"id": {"type": "integer"}}}
-JOB_OBJECT = {"type": "object", "properties": {"job_id": {"type": "string"}}}
+JOB_OBJECT = {
+    "type": "object",
+    "properties": {
+        "job_id": {"type": "string", "nullable": True},
+        "queued": {"type": "boolean", "description": "false: the job queue is unreachable; the sync waits"},
+        "message": {"type": "string"},
+    },
+}
 RESULT_OBJECT = {"type": "object", "properties": {"result": {"$ref": "#/components/schemas/SyncResult"}}}
 FIELDS = {
     "url": F("uri", "The CalDAV server's address.", required=True, max_length=500),
@@ -65,7 +77,7 @@ def link_json(link: CalendarLink) -> dict:
         "failures": link.failures,
         "pending": pending_count(link),
         "last_run": link.counts,
-        "running": bool(link.lease_until and link.lease_until > g.now),
+        "running": lease_held(link, g.now),
     }
 
 
@@ -110,7 +122,13 @@ def get_calendar_link(link_id: int):
 def sync_calendar_link(link_id: int):
     link = api_link(link_id, "member")
     if broker_configured():
-        return jsonify({"job_id": enqueue_sync(link.id)}), 202
+        if lease_held(link, g.now):
+            return jsonify({"result": {"link_id": link.id, "busy": True, "error": BUSY}}), 409
+        job_id = enqueue_sync(link.id)
+        if job_id is None:
+            # Nothing is lost: what is pending stays pending and goes out once the queue is back.
+            return jsonify({"job_id": None, "queued": False, "message": QUEUE_DOWN}), 202
+        return jsonify({"job_id": job_id, "queued": True}), 202
     result = sync_now(link.id)
     return jsonify({"result": result}), 409 if result.get("busy") else 200
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,6 +38,7 @@ from planner.models import Engagement, Meeting, MeetingAttendee, User
 from planner.models.calendars import CalendarLink, SyncConflict, SyncState
 from planner.models.schedule import new_uid
 from planner.operations.schedule import cancel_meeting, create_meeting, update_meeting
+from planner.operations.sync_lease import Heartbeat, acquire_lease, lease_owner_id, release_lease
 from planner.sync import (
     Action,
     BadEvent,
@@ -57,7 +57,6 @@ from planner.sync import (
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=10)
 COMMIT_EVERY = 20
 Progress = Callable[[int, int], None]
 
@@ -172,44 +171,6 @@ def update_link(link: CalendarLink, *, on_cancel: str | None = None, password: s
         link.secret = encrypt_password(password)
         link.failures = 0
         link.next_attempt_at = None
-
-
-# -- leases ----------------------------------------------------------------------------------------
-
-
-def acquire_lease(link_id: int, owner: str, now: datetime, ttl: timedelta = LEASE) -> bool:
-    """Take the link's lease with one conditional UPDATE (atomic on SQLite and PostgreSQL)."""
-    result = db.session.execute(
-        update(CalendarLink)
-        .where(
-            CalendarLink.id == link_id,
-            or_(
-                CalendarLink.lease_until.is_(None),
-                CalendarLink.lease_until < now,
-                CalendarLink.lease_owner == owner,
-            ),
-        )
-        .values(lease_owner=owner, lease_until=now + ttl)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount == 1
-
-
-def release_lease(link_id: int, owner: str) -> None:
-    """Give the lease back, only if we still hold it."""
-    db.session.execute(
-        update(CalendarLink)
-        .where(CalendarLink.id == link_id, CalendarLink.lease_owner == owner)
-        .values(lease_owner=None, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-
-
-def lease_owner_id() -> str:
-    """An id for this process, unique across machines."""
-    return f"{socket.gethostname()[:30]}-{uuid.uuid4().hex[:16]}"
 
 
 # -- the sync run ----------------------------------------------------------------------------------
@@ -671,6 +632,9 @@ def run_sync(
     session.expire_on_commit = False
     session.info["calendar_sync"] = True
     run = _Run(link, backend, now, progress)
+    # Renewed while this process runs the sync; a killed worker's lease runs out within a minute.
+    heartbeat = Heartbeat.start(link_id, owner)
+    run.progress = heartbeat.watching(progress)
     crashed = False
     try:
         run.run()
@@ -691,6 +655,7 @@ def run_sync(
         db.session.rollback()
         raise
     finally:
+        heartbeat.stop()
         session.expire_on_commit = expire
         run.result.requests = backend.counter.total - start_requests
         if own_backend:

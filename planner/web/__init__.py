@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from datetime import timedelta
 
 from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import inspect
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 
@@ -166,15 +168,45 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        # The last resort: log it, roll back, and answer without a stack trace.
+        # The last resort: roll back and answer without a stack trace, touching neither the database nor
+        # the user (a rollback expires them, and reloading during an outage would lose the answer's shape).
         if app.testing and not app.config.get("SHOW_ERROR_PAGE"):
             raise error
-        log.exception("unhandled error on %s %s", request.method, request.url_rule)
+        g.request_failure = error  # logged once, with the request's line (planner/logging.py)
+        return server_error(500, _unloaded_text)
+
+
+def _unloaded_text() -> str:
+    return _("Something went wrong on our side. Nothing you entered was changed.")
+
+
+def server_error(code: int, message):
+    """A 5xx answer built from memory only: JSON on API routes, a plain page elsewhere."""
+    g.locale = _locale_in_memory()
+    with suppress(Exception):  # a connection that is gone cannot roll back; the pool replaces it
         db.session.rollback()
-        message = _("Something went wrong on our side. Nothing you entered was changed.")
+    try:
+        text = message() if callable(message) else message
         if wants_json():
-            return jsonify(error=message), 500
-        return render_template("errors/error.html", code=500, message=message), 500
+            return jsonify(error=text), code
+        return render_template("errors/server.html", code=code, message=text), code
+    except Exception:  # noqa: BLE001 - even the template failed: still an answer of our own
+        log.warning("the error page could not be rendered", exc_info=True)
+        body = "Something went wrong on our side. Nothing you entered was changed."
+        if wants_json():
+            return jsonify(error=body), code
+        return f"<!doctype html><title>{code}</title><p>{body}</p>", code, {"Content-Type": "text/html"}
+
+
+def _locale_in_memory() -> str:
+    """The language to answer in, from what this request already holds: never a query."""
+    if g.get("locale"):
+        return g.locale
+    user = g.get("_login_user")
+    state = inspect(user, raiseerr=False) if user is not None else None
+    if state is not None and state.dict.get("locale"):
+        return state.dict["locale"]
+    return request.accept_languages.best_match(["en", "ja"]) or "en"
 
 
 def g_now():

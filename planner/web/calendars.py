@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from planner.broker import broker_down
 from planner.caldav_backend import CalDAVError
 from planner.extensions import db
 from planner.forms.calendars import NEW_CALENDAR, ChooseCalendarForm, LinkSettingsForm, ServerForm
@@ -29,7 +30,8 @@ from planner.operations.calendars import (
     unlink_calendar,
     update_link,
 )
-from planner.tasks import PROGRESS, enqueue_sync, run_after_response
+from planner.operations.sync_lease import lease_held
+from planner.tasks import PROGRESS, broker_configured, enqueue_sync, run_after_response
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for, meeting_for
 from planner.web.panels import register_panel, register_tab
@@ -38,6 +40,10 @@ bp = Blueprint("calendars", __name__)
 bp.after_app_request(run_after_response)
 
 PENDING = "caldav_pending"
+QUEUE_DOWN = _l(
+    "The job queue cannot be reached at the moment. Your changes are saved; "
+    "the calendar is synced by itself once the queue is back."
+)
 GROUP_LABELS = {
     "time": _l("time"),
     "location": _l("place"),
@@ -65,7 +71,7 @@ def _status(link: CalendarLink, now: datetime) -> dict:
             SyncState.link_id == link.id, SyncState.removed_on_server.is_(True)
         )
     )
-    running = bool(link.lease_until and link.lease_until > now)
+    running = lease_held(link, now)
     return {
         "link": link,
         "pending": pending_count(link),
@@ -100,6 +106,7 @@ def _render_index(engagement, form: ServerForm, status_code: int = 200):
             statuses=statuses,
             form=form,
             running=any(s["running"] for s in statuses),
+            queue_down=broker_configured() and broker_down(),
         ),
         status_code,
     )
@@ -181,10 +188,11 @@ def choose(engagement_id: int):
 def sync_now(link_id: int):
     """Start a sync without waiting for it; the page shows its progress."""
     link = _link_for(link_id, "member")
-    if link.lease_until and link.lease_until > g_now():
+    if lease_held(link, g_now()):
         flash(_("A sync of this calendar is already running."), "info")
+    elif enqueue_sync(link.id) is None and broker_configured():
+        flash(str(QUEUE_DOWN), "warning")
     else:
-        enqueue_sync(link.id)
         flash(_("Sync started. This page updates until it is done."), "success")
     return redirect(url_for("calendars.index", engagement_id=link.engagement_id))
 
