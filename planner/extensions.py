@@ -61,6 +61,19 @@ def _remove_session(_exc: BaseException | None) -> None:
         logging.getLogger(__name__).warning("the database session could not be closed cleanly: %s", error)
 
 
+def _keep_values_after_commit() -> None:
+    db.session().expire_on_commit = False
+
+
+def _forget_values(_exc: BaseException | None) -> None:
+    session = db.session()
+    session.expire_on_commit = True
+    try:
+        session.expire_all()
+    except Exception as error:  # noqa: BLE001 - nothing to keep from a session that is going away
+        logging.getLogger(__name__).warning("the database session could not be reset: %s", error)
+
+
 def init_extensions(app) -> None:
     """Bind every extension to the app."""
     from planner import ROOT
@@ -70,6 +83,11 @@ def init_extensions(app) -> None:
     # Closing a session whose connection died (a database restart) must not turn a sent answer into a 500.
     app.teardown_appcontext_funcs.remove(db._teardown_session)
     app.teardown_appcontext(_remove_session)
+    # A request's answer is built from what it wrote: nothing is reloaded after its commit, so a database
+    # that drops right after a commit cannot turn a saved change into an error. The next request starts
+    # from the database again.
+    app.before_request(_keep_values_after_commit)
+    app.teardown_request(_forget_values)
     with app.app_context():
         ping_after_idle(db.engine, float(app.config["DB_PING_AFTER"]))
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)

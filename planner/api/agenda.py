@@ -6,6 +6,7 @@ from flask import g, jsonify
 
 from planner.api import api
 from planner.api.common import api_meeting, check_api_role, form_from_json, iso, json_body
+from planner.api.idempotency import IDEMPOTENCY_PARAMETER, commit_answer, idempotent
 from planner.api.openapi import add_paths, error_responses
 from planner.api.schema import F, check_body, json_content, request_schema
 from planner.extensions import db
@@ -44,6 +45,7 @@ def item_json(item: AgendaItem) -> dict:
 
 
 @api.post("/meetings/<int:meeting_id>/agenda")
+@idempotent
 def add_agenda_item_api(meeting_id: int):
     meeting = api_meeting(meeting_id, "member")
     payload = json_body()
@@ -58,8 +60,8 @@ def add_agenda_item_api(meeting_id: int):
     )
     if payload.get("done"):
         item.done = True
-    db.session.commit()
-    return jsonify(item_json(item)), 201
+    db.session.flush()
+    return commit_answer(item_json(item), 201)
 
 
 @api.patch("/agenda/<int:item_id>")
@@ -105,6 +107,7 @@ add_paths(
     {
         "/meetings/{meeting_id}/agenda": {
             "post": {
+                "parameters": [IDEMPOTENCY_PARAMETER],
                 "summary": "Append an item to the meeting's agenda (member)",
                 "requestBody": {
                     "required": True,

@@ -14,6 +14,7 @@ from planner.api.common import (
     iso,
     json_body,
 )
+from planner.api.idempotency import IDEMPOTENCY_PARAMETER, commit_answer, idempotent
 from planner.api.openapi import add_paths, error_responses
 from planner.api.schema import F, check_body, json_content, request_schema
 from planner.caldav_backend import AuthFailed, CalDAVError, CalendarGone
@@ -82,6 +83,7 @@ def link_json(link: CalendarLink) -> dict:
 
 
 @api.post("/engagements/<int:engagement_id>/calendars")
+@idempotent
 def create_calendar_link(engagement_id: int):
     engagement = api_engagement(engagement_id, "member")
     payload = json_body()
@@ -106,11 +108,11 @@ def create_calendar_link(engagement_id: int):
     except CalDAVError as exc:
         db.session.rollback()
         raise ApiError(502, str(exc)) from exc
-    db.session.commit()
-    enqueue_sync(link.id)
-    response = jsonify({"id": link.id})
-    response.headers["Location"] = f"/api/v1/calendars/{link.id}"
-    return response, 201
+    db.session.flush()
+    link_id = link.id
+    response = commit_answer({"id": link_id}, 201, {"Location": f"/api/v1/calendars/{link_id}"})
+    enqueue_sync(link_id)
+    return response
 
 
 @api.get("/calendars/<int:link_id>")
@@ -177,6 +179,7 @@ add_paths(
     {
         "/engagements/{engagement_id}/calendars": {
             "post": {
+                "parameters": [IDEMPOTENCY_PARAMETER],
                 "summary": "Link a CalDAV calendar (member): an existing one by calendar_url, "
                 "or a new one by calendar_name; the first sync starts at once",
                 "requestBody": {

@@ -16,6 +16,7 @@ from planner.api.common import (
     iso,
     json_body,
 )
+from planner.api.idempotency import IDEMPOTENCY_PARAMETER, commit_answer, idempotent
 from planner.api.openapi import add_paths, error_responses
 from planner.commitments import estimate_overrun
 from planner.extensions import db
@@ -96,14 +97,15 @@ class PatchForm(ApiCommitmentForm):
 
 
 @api.route("/engagements/<int:engagement_id>/commitments", methods=["POST"])
+@idempotent
 def create_commitment_api(engagement_id: int):
     engagement = api_engagement(engagement_id, "member")
     form = form_from_json(
         ApiCommitmentForm, json_body(), engagement=engagement, meta={"zone": engagement.timezone}
     )
     commitment = create_commitment(engagement, form.values(), actor=api_user(), now=g.now)
-    db.session.commit()
-    return jsonify(commitment_json(commitment)), 201
+    db.session.flush()
+    return commit_answer(commitment_json(commitment), 201)
 
 
 @api.route("/engagements/<int:engagement_id>/commitments", methods=["GET"])
@@ -244,6 +246,7 @@ add_paths(
                 },
             },
             "post": {
+                "parameters": [IDEMPOTENCY_PARAMETER],
                 "summary": "Record a commitment (by us or by the client)",
                 "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/NewCommitment"})},
                 "responses": {

@@ -6,6 +6,7 @@ from flask import g, jsonify
 
 from planner.api import api
 from planner.api.common import api_engagement, check_api_role, form_from_json, iso, json_body
+from planner.api.idempotency import IDEMPOTENCY_PARAMETER, commit_answer, idempotent
 from planner.api.openapi import add_paths, error_responses
 from planner.api.schema import F, check_body, json_content, request_schema
 from planner.extensions import db
@@ -56,16 +57,15 @@ def contact_json(contact: Contact) -> dict:
 
 
 @api.post("/engagements/<int:engagement_id>/contacts")
+@idempotent
 def create_contact_api(engagement_id: int):
     engagement = api_engagement(engagement_id, "member")
     payload = json_body()
     check_body(payload, FIELDS, read_only=READ_ONLY)
     form = form_from_json(ContactForm, payload)
     contact = create_contact(engagement, form.values(), now=g.now)
-    db.session.commit()
-    response = jsonify(contact_json(contact))
-    response.headers["Location"] = f"/api/v1/contacts/{contact.id}"
-    return response, 201
+    db.session.flush()
+    return commit_answer(contact_json(contact), 201, {"Location": f"/api/v1/contacts/{contact.id}"})
 
 
 @api.get("/engagements/<int:engagement_id>/contacts")
@@ -131,6 +131,7 @@ add_paths(
                 },
             },
             "post": {
+                "parameters": [IDEMPOTENCY_PARAMETER],
                 "summary": "Add a client contact (member)",
                 "requestBody": {
                     "required": True,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from planner.api import api
 from planner.api.common import api_engagement, api_user, form_from_json, iso, json_body
+from planner.api.idempotency import IDEMPOTENCY_PARAMETER, commit_answer, idempotent
 from planner.api.openapi import add_paths, error_responses
 from planner.api.schema import F, check_body, json_content, request_schema
 from planner.extensions import db
@@ -80,15 +81,16 @@ def _current(engagement: Engagement) -> dict:
 
 
 @api.post("/engagements")
+@idempotent
 def create_engagement_api():
     payload = json_body()
     check_body(payload, FIELDS, read_only=READ_ONLY)
     form = form_from_json(EngagementForm, payload)
     engagement = create_engagement(api_user(), form.values(), now=g.now)
-    db.session.commit()
-    response = jsonify(engagement_json(engagement))
-    response.headers["Location"] = f"/api/v1/engagements/{engagement.id}"
-    return response, 201
+    db.session.flush()
+    return commit_answer(
+        engagement_json(engagement), 201, {"Location": f"/api/v1/engagements/{engagement.id}"}
+    )
 
 
 @api.get("/engagements")
@@ -161,6 +163,7 @@ add_paths(
                 },
             },
             "post": {
+                "parameters": [IDEMPOTENCY_PARAMETER],
                 "summary": "Create an engagement; the caller becomes its owner",
                 "requestBody": {
                     "required": True,

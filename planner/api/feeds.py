@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g
 
 from planner.api import api
 from planner.api.common import api_engagement, api_user, check_api_role, form_from_json, iso, json_body
+from planner.api.idempotency import IDEMPOTENCY_PARAMETER, commit_answer, idempotent
 from planner.api.openapi import add_paths, error_responses
 from planner.api.schema import F, check_body, json_content, request_schema
 from planner.extensions import db
@@ -29,6 +30,7 @@ FIELDS = {
 
 
 @api.post("/engagements/<int:engagement_id>/feeds")
+@idempotent
 def create_feed_api(engagement_id: int):
     engagement = api_engagement(engagement_id, "member")
     payload = json_body()
@@ -44,7 +46,7 @@ def create_feed_api(engagement_id: int):
         user=api_user(),
         now=g.now,
     )
-    db.session.commit()
+    db.session.flush()
     urls = feed_urls(token)
     body = {
         "id": link.id,
@@ -57,7 +59,9 @@ def create_feed_api(engagement_id: int):
         "webcal_url": urls["webcal_url"],
         "page_url": urls["page_url"],
     }
-    return jsonify(body), 201
+    # The token is shown once and only its hash is stored: a replayed answer says so instead.
+    kept = body | {"token": None, "url": None, "webcal_url": None, "page_url": None, "token_shown": False}
+    return commit_answer(body, 201, kept_body=kept)
 
 
 @api.delete("/feeds/<int:feed_id>")
@@ -74,6 +78,7 @@ add_paths(
     {
         "/engagements/{engagement_id}/feeds": {
             "post": {
+                "parameters": [IDEMPOTENCY_PARAMETER],
                 "summary": "Make a feed link (member); the token is in this answer only",
                 "requestBody": {
                     "required": True,

@@ -14,6 +14,7 @@ from planner.api import api
 from planner.api.agenda import item_json
 from planner.api.common import ApiError, api_engagement, api_meeting, form_from_json, iso, json_body
 from planner.api.engagements import base_url
+from planner.api.idempotency import IDEMPOTENCY_PARAMETER, commit_answer, idempotent
 from planner.api.openapi import add_paths, error_responses
 from planner.api.schema import F, check_body, json_content, request_schema
 from planner.extensions import db
@@ -107,6 +108,13 @@ def _meeting_response(meeting: Meeting, status: int = 200):
     return response
 
 
+def _commit_meeting(meeting: Meeting, status: int = 200, headers: dict[str, str] | None = None):
+    """Write the change, build the answer from it, then commit: nothing is reloaded after the commit."""
+    db.session.flush()
+    headers = {"ETag": f'"{meeting.version}"'} | (headers or {})
+    return commit_answer(meeting_json(meeting), status, headers)
+
+
 def _meeting_form(engagement: Engagement, values: dict) -> MeetingForm:
     if values.get("ends_at") is not None and values.get("duration_minutes") is not None:
         message = "Give duration_minutes or ends_at, not both."
@@ -144,16 +152,15 @@ def _check_version(meeting: Meeting, payload: dict) -> None:
 
 
 @api.post("/engagements/<int:engagement_id>/meetings")
+@idempotent
 def create_meeting_api(engagement_id: int):
     engagement = api_engagement(engagement_id, "member")
     payload = json_body()
     check_body(payload, CREATE_FIELDS, read_only=READ_ONLY + ("version",))
     form = _meeting_form(engagement, payload)
     meeting = create_meeting(engagement, _values(form), now=g.now)
-    db.session.commit()
-    response = _meeting_response(meeting, 201)
-    response.headers["Location"] = f"/api/v1/meetings/{meeting.id}"
-    return response
+    db.session.flush()
+    return _commit_meeting(meeting, 201, {"Location": f"/api/v1/meetings/{meeting.id}"})
 
 
 def _moment(name: str, raw: str, zone: ZoneInfo, *, end: bool) -> datetime:
@@ -234,8 +241,7 @@ def patch_meeting(meeting_id: int):
     # The merged values go through the same form: a patch cannot leave a meeting without a purpose.
     form = _meeting_form(meeting.engagement, merged | payload)
     update_meeting(meeting, _values(form), now=g.now)
-    db.session.commit()
-    return _meeting_response(meeting)
+    return _commit_meeting(meeting)
 
 
 @api.delete("/meetings/<int:meeting_id>")
@@ -244,8 +250,7 @@ def delete_meeting(meeting_id: int):
     _check_version(meeting, {})
     # Cancelling keeps the row so that every calendar learns of it; doing it twice changes nothing.
     cancel_meeting(meeting, now=g.now)
-    db.session.commit()
-    return _meeting_response(meeting)
+    return _commit_meeting(meeting)
 
 
 MEETING_SCHEMA = {
@@ -338,6 +343,7 @@ add_paths(
                 },
             },
             "post": {
+                "parameters": [IDEMPOTENCY_PARAMETER],
                 "summary": "Plan a meeting; its purpose is required (member)",
                 "requestBody": {
                     "required": True,

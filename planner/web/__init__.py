@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 
@@ -173,6 +174,10 @@ def register_web(app: Flask) -> None:
         if app.testing and not app.config.get("SHOW_ERROR_PAGE"):
             raise error
         g.request_failure = error  # logged once, with the request's line (planner/logging.py)
+        if isinstance(error, DBAPIError) and (
+            error.connection_invalidated or isinstance(error, OperationalError)
+        ):
+            return server_error(503, _database_text, writes=request.method not in ("GET", "HEAD"))
         return server_error(500, _unloaded_text)
 
 
@@ -180,16 +185,27 @@ def _unloaded_text() -> str:
     return _("Something went wrong on our side. Nothing you entered was changed.")
 
 
-def server_error(code: int, message):
+def _database_text() -> str:
+    if request.method in ("GET", "HEAD"):
+        return _("The database is not answering at the moment. Please try again in a minute.")
+    # A connection lost during a commit leaves its outcome unknown: never claim nothing was saved.
+    return _(
+        "The database stopped answering while this was being saved, so it may or may not have been saved. "
+        "Reload the page to check before sending it again."
+    )
+
+
+def server_error(code: int, message, *, writes: bool = False):
     """A 5xx answer built from memory only: JSON on API routes, a plain page elsewhere."""
     g.locale = _locale_in_memory()
     with suppress(Exception):  # a connection that is gone cannot roll back; the pool replaces it
         db.session.rollback()
+    headers = {"Retry-After": "5"} if code == 503 else {}
     try:
         text = message() if callable(message) else message
         if wants_json():
-            return jsonify(error=text), code
-        return render_template("errors/server.html", code=code, message=text), code
+            return (jsonify(error=text, saved="unknown") if writes else jsonify(error=text)), code, headers
+        return render_template("errors/server.html", code=code, message=text), code, headers
     except Exception:  # noqa: BLE001 - even the template failed: still an answer of our own
         log.warning("the error page could not be rendered", exc_info=True)
         body = "Something went wrong on our side. Nothing you entered was changed."
