@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations js lint bench soak clean
+.PHONY: run test install translations js lint bench soak faults clean
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The fault suite with its figures (needs PLANNER_TEST_DATABASE_URL and PLANNER_TEST_BROKER_URL).
+faults: $(STAMP) translations
+	$(BIN)/python bench/faults.py
 
 # SOAK_SECONDS=600 at most; the default is 3 minutes.
 soak: $(STAMP)

@@ -1,5 +1,7 @@
 """The app with two routes that only reach the database: the floor under any route that does.
 
+It also serves the meetings list as it was before pages (`bench/meetings_before.py`), to compare.
+
 `make bench` serves it (`gunicorn 'bench.reference_app:create()'`) to show what one round trip, and one row
 written and committed, cost against /ping on the machine at hand. It is never deployed.
 """
@@ -36,6 +38,9 @@ def create() -> Flask:
     app = create_app()
     app.add_url_rule("/bench/select", view_func=csrf.exempt(public(select_one)))
     app.add_url_rule("/bench/insert", view_func=csrf.exempt(public(insert_one)), methods=["POST"])
+    from bench.meetings_before import list_before
+
+    app.add_url_rule("/bench/meetings-before/<int:engagement_id>", view_func=public(list_before))
     return app
 
 

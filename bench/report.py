@@ -6,7 +6,12 @@ import json
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SOURCES = {"bench": "results.json", "scale": "scale-results.json", "soak": "soak-results.json"}
+SOURCES = {
+    "bench": "results.json",
+    "scale": "scale-results.json",
+    "soak": "soak-results.json",
+    "faults": "faults-results.json",
+}
 
 
 def _load(name: str) -> dict | None:
@@ -63,6 +68,9 @@ def _bench(data: dict) -> list[str]:
                 f"{figure['ratio']:.2f} | {figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} |"
             )
     lines += _reference(data.get("http_reference"), data["http"].get("triage_api", {}))
+    lists = data.get("meetings_list") or {}
+    lines += _meetings_list(lists.get("kept"), "kept until the engagement changes, as pages are")
+    lines += _meetings_list(lists.get("built"), "built at every request (`PLANNER_PAGE_CACHE_MB=0`)")
     lines += [
         "",
         f"Server error lines logged during the run: {setup.get('server_errors_logged', 0)}. "
@@ -106,6 +114,33 @@ def _reference(figures: dict | None, triage: dict) -> list[str]:
             f"that only inserts one row ({insert['ratio']:.2f}), while it also checks the caller and the "
             "body, triages, drafts the reply and writes the request with its history.",
         ]
+    return lines
+
+
+def _meetings_list(figures: dict | None, how: str) -> list[str]:
+    """The API's meetings list now against the same list before pages, served side by side."""
+    if not figures:
+        return []
+    lines = [
+        "",
+        f"The API's meetings list of the same engagement, now ({how}) and as it was before pages and the "
+        "row serialiser (`bench/meetings_before.py`, served by the same gunicorn in the same run):",
+        "",
+        "| list | req/s | /ping req/s | × before | p50 ms | p99 ms | CPU ms: app | database |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name in ("meetings_before", "meetings_page", "meetings_all"):
+        figure = figures.get(name)
+        if not figure or "not_measured" in figure:
+            lines.append(f"| {name} | not measured | | | | | | |")
+            continue
+        cpu = figure["cpu_ms"]
+        times = figure.get("times_before", 1.0)
+        lines.append(
+            f"| {figure['label']} | {figure['rps']:.0f} | {figure['ping_rps']:.0f} | {times:.1f} | "
+            f"{figure['p50_ms']:.1f} | {figure['p99_ms']:.1f} | {cpu['app']:.2f} | {cpu['database']:.2f} |"
+        )
+    lines += ["", f"Target: a page serves {figures['target']}× the list before: {_verdict(figures['met'])}."]
     return lines
 
 
@@ -251,6 +286,34 @@ def _soak(data: dict) -> list[str]:
     return lines
 
 
+def _faults(data: dict) -> list[str]:
+    lines = [
+        "## Faults (`make faults`)",
+        "",
+        f"Run {data['when']}: the fault suite (`pytest -m faults`, {data['seconds']} s, "
+        f"{'passed' if data['passed'] else '**failed**'}) on {data['database']} and {data['broker']}. "
+        "Writers retry an unanswered or 5xx write with its Idempotency-Key, as a client behind a balancer "
+        "would; recovery is from the end of the fault to the next saved write.",
+        "",
+        "| fault | writes saved | 5xx answers | 5xx for a saved write | lost | duplicated | recovery s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    others = []
+    for fault in data["faults"]:
+        if "writes_acknowledged" not in fault:
+            others.append(fault)
+            continue
+        lines.append(
+            f"| {fault['fault']} | {fault['writes_acknowledged']} | {fault['server_errors']} "
+            f"{fault.get('server_error_statuses') or ''} | {fault['server_errors_for_saved_writes']} | "
+            f"{fault['lost']} | {fault['duplicated']} | {fault['recovery_seconds']} |"
+        )
+    for fault in others:
+        details = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in fault.items() if k != "fault")
+        lines += ["", f"- {fault['fault']}: {details}."]
+    return lines + [""]
+
+
 NOTES = """## Notes
 
 - **Kept pages** (engagement page, week view, client page): each is kept whole per process and served again
@@ -290,7 +353,7 @@ def write() -> Path:
         "in the same run, so they hold across machines better than raw requests per second.",
         "",
     ]
-    for name, render in (("bench", _bench), ("scale", _scale), ("soak", _soak)):
+    for name, render in (("bench", _bench), ("scale", _scale), ("soak", _soak), ("faults", _faults)):
         data = _load(name)
         if data is None:
             parts += [f"## {name}", "", "Not run yet.", ""]

@@ -49,6 +49,12 @@ REFERENCE = {
     "insert_one": ("POST", "/bench/insert", "One row INSERTed, its own transaction"),
 }
 LABELS |= {name: label for name, (_method, _path, label) in REFERENCE.items()}
+LABELS |= {
+    "meetings_before": "Meetings list before pages (all 200, an ORM object each)",
+    "meetings_page": "Meetings list now (a page of 100)",
+    "meetings_all": "Meetings list now (all 200 in one page, ?limit=500)",
+}
+MEETINGS_LIST_TARGET = 10
 # Pages kept whole per process, measured a second time with that cache off.
 RENDERED = ("engagement_page", "week_view", "client_page")
 TRIAGE_BODY = {
@@ -184,6 +190,33 @@ def measure(base: str, specs: dict[str, dict], seconds: int) -> tuple[dict, dict
     return figures, {"rps_each_run": [round(p, 1) for p in pings]}
 
 
+def meetings_list(base: str, data: dataset.Dataset, seconds: int) -> dict:
+    """The API's meetings list now (a page of 100, and all in one page) against the list before pages."""
+    api = {"Authorization": f"Bearer {data.api_token}", "User-Agent": USER_AGENT}
+    path = f"/api/v1/engagements/{data.engagement_id}/meetings"
+    specs = checked(
+        {
+            "meetings_before": {"url": f"{base}/bench/meetings-before/{data.engagement_id}", "headers": api},
+            "meetings_page": {"url": base + path, "headers": api},
+            "meetings_all": {"url": f"{base}{path}?limit=500", "headers": api},
+        }
+    )
+    figures, _ = measure(base, specs, seconds)
+    out = {name: {k: v for k, v in f.items() if k not in ("target", "met")} for name, f in figures.items()}
+    before = figures.get("meetings_before", {}).get("rps")
+    for name in ("meetings_page", "meetings_all"):
+        if before and "rps" in figures.get(name, {}):
+            out[name]["times_before"] = round(figures[name]["rps"] / before, 2)
+    target = MEETINGS_LIST_TARGET
+    page = out.get("meetings_page", {}).get("times_before")
+    out["target"], out["met"] = target, page is not None and page >= target
+    print(
+        f"  meetings list: a page of 100 serves {page}x the list before pages "
+        f"(all in one page: {out.get('meetings_all', {}).get('times_before')}x; target {target}x)"
+    )
+    return out
+
+
 def run_module(name: str, call) -> dict:
     """Import bench/<name>.py and run it; a missing module or a failure is reported, never invented."""
     try:
@@ -293,6 +326,17 @@ def main(argv: list[str] | None = None) -> int:
                 name: {k: v for k, v in figure.items() if k not in ("target", "met")}
                 for name, figure in figures.items()
             }
+            print(f"The meetings list of {args.meetings} meetings, before and now (same server, same run):")
+            results["meetings_list"] = {"kept": meetings_list(reference.url, data, args.seconds)}
+        # The same list built at every request (nothing kept): what the first read after each change costs.
+        built = Server(
+            env | {"PLANNER_PAGE_CACHE_MB": "0"},
+            log_path=server.log_path,
+            app_spec="bench.reference_app:create()",
+        )
+        with built:
+            print("The same lists built at every request (PLANNER_PAGE_CACHE_MB=0):")
+            results["meetings_list"]["built"] = meetings_list(built.url, data, args.seconds)
         log = server.log_path.read_text()
         results["setup"]["server_errors_logged"] = sum(
             '"level": "error"' in line for line in log.splitlines()

@@ -12,8 +12,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import MetaData, event
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from planner.client_address import client_key
 
@@ -61,17 +61,31 @@ def _remove_session(_exc: BaseException | None) -> None:
         logging.getLogger(__name__).warning("the database session could not be closed cleanly: %s", error)
 
 
+_COMMITTED = "committed_during_request"
+# Falsy, so a commit expires nothing, yet told apart from the False that code keeping its objects on purpose
+# sets (and restores) around its own commits: only the request's own commits are expired at its end.
+_UNTIL_REQUEST_END = 0
+
+
 def _keep_values_after_commit() -> None:
-    db.session().expire_on_commit = False
+    db.session().expire_on_commit = _UNTIL_REQUEST_END
+
+
+@event.listens_for(Session, "after_commit")
+def _note_commit(session) -> None:
+    # Only a note in memory: the end of the request expires what a commit would have expired.
+    if session.expire_on_commit is not False and session.expire_on_commit == _UNTIL_REQUEST_END:
+        session.info[_COMMITTED] = True
 
 
 def _forget_values(_exc: BaseException | None) -> None:
     session = db.session()
     session.expire_on_commit = True
-    try:
-        session.expire_all()
-    except Exception as error:  # noqa: BLE001 - nothing to keep from a session that is going away
-        logging.getLogger(__name__).warning("the database session could not be reset: %s", error)
+    if session.info.pop(_COMMITTED, False):
+        try:
+            session.expire_all()
+        except Exception as error:  # noqa: BLE001 - nothing to keep from a session that is going away
+            logging.getLogger(__name__).warning("the database session could not be reset: %s", error)
 
 
 def init_extensions(app) -> None:

@@ -6,16 +6,16 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import g, jsonify, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask import current_app, g, jsonify, request, url_for
 
 from planner.api import api
 from planner.api.agenda import item_json
 from planner.api.common import ApiError, api_engagement, api_meeting, form_from_json, iso, json_body
 from planner.api.engagements import base_url
 from planner.api.idempotency import IDEMPOTENCY_PARAMETER, commit_answer, idempotent
+from planner.api.meeting_rows import meetings_answer
 from planner.api.openapi import add_paths, error_responses
+from planner.api.pagination import PAGE_PARAMETERS, link_next, requested_page
 from planner.api.schema import F, check_body, json_content, request_schema
 from planner.extensions import db
 from planner.forms.schedule import TEXT, MeetingForm
@@ -181,18 +181,13 @@ def _moment(name: str, raw: str, zone: ZoneInfo, *, end: bool) -> datetime:
 @api.get("/engagements/<int:engagement_id>/meetings")
 def list_meetings(engagement_id: int):
     engagement = api_engagement(engagement_id)
-    query = (
-        select(Meeting)
-        .where(Meeting.engagement_id == engagement.id)
-        .options(selectinload(Meeting.agenda), selectinload(Meeting.attendees))
-        .order_by(Meeting.starts_at, Meeting.id)
-    )
+    conditions = []
     if request.args.get("from"):
-        query = query.where(
+        conditions.append(
             Meeting.starts_at >= _moment("from", request.args["from"], engagement.tz, end=False)
         )
     if request.args.get("to"):
-        query = query.where(Meeting.starts_at < _moment("to", request.args["to"], engagement.tz, end=True))
+        conditions.append(Meeting.starts_at < _moment("to", request.args["to"], engagement.tz, end=True))
     if request.args.get("status"):
         wanted = [s.strip() for s in request.args["status"].split(",") if s.strip()]
         unknown = [s for s in wanted if s not in STATUSES]
@@ -201,8 +196,9 @@ def list_meetings(engagement_id: int):
                 f"Unknown status {', '.join(unknown)[:100]}; use {', '.join(STATUSES)} (comma-separated)."
             )
             raise ApiError(422, "Some query parameters are not valid.", {"status": [message]})
-        query = query.where(Meeting.status.in_(wanted))
-    return jsonify([meeting_json(m) for m in db.session.scalars(query)])
+        conditions.append(Meeting.status.in_(wanted))
+    answer = meetings_answer(engagement, conditions, requested_page())
+    return link_next(current_app.response_class(answer, mimetype="application/json"), answer.next_key)
 
 
 @api.get("/meetings/<int:meeting_id>")
@@ -310,7 +306,8 @@ add_paths(
     {
         "/engagements/{engagement_id}/meetings": {
             "get": {
-                "summary": "The engagement's meetings by start time (viewer)",
+                "summary": "The engagement's meetings by start time (viewer), a page at a time: "
+                'more follow when the answer has a Link: <…>; rel="next" header',
                 "parameters": [
                     {
                         "name": "from",
@@ -331,6 +328,7 @@ add_paths(
                         "description": "Only these statuses, comma-separated.",
                         "schema": {"type": "string"},
                     },
+                    *PAGE_PARAMETERS,
                 ],
                 "responses": {
                     "200": {

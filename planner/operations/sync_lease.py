@@ -23,8 +23,10 @@ from planner.models import CalendarLink, utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=45)
-HEARTBEAT = 10.0
+LEASE = timedelta(seconds=30)
+HEARTBEAT = 5.0
+# A lease not renewed for this long belongs to a run that died: it is no longer reported as running.
+STALE_AFTER = timedelta(seconds=3 * HEARTBEAT)
 
 
 class LeaseLost(Exception):
@@ -67,8 +69,12 @@ def lease_owner_id() -> str:
 
 
 def lease_held(link: CalendarLink, now: datetime) -> bool:
-    """Whether a live run holds the link's lease (a dead one's runs out within ``LEASE``)."""
-    return bool(link.lease_until and link.lease_until > now)
+    """Whether a live run holds the link's lease: one renewed within ``STALE_AFTER``.
+
+    A run that died stops renewing: it is no longer reported after ``STALE_AFTER``, and its lease can be
+    taken over once ``LEASE`` has passed.
+    """
+    return bool(link.lease_until and link.lease_until > now + LEASE - STALE_AFTER)
 
 
 class Heartbeat:
