@@ -146,6 +146,8 @@ def init_extensions(app) -> None:
     broker = app.config.get("BROKER_URL")
     celery_app.conf.update(
         broker_url=broker or "memory://",
+        # Installations that share one Redis keep their jobs apart by queue name.
+        task_default_queue=app.config.get("CELERY_QUEUE") or "celery",
         broker_transport_options=TRANSPORT_OPTIONS,
         broker_connection_timeout=2,
         # One bounded attempt on the request path; what was not sent stays pending (planner/broker.py).

@@ -88,6 +88,8 @@ def _cluster(folder, schema, base, pg_proxy, redis_proxy):
     if redis_proxy is not None:
         queue_url = _with_host(BROKER_URL, redis_proxy.port)
         env["PLANNER_BROKER_URL"] = queue_url
+        # No worker runs here: the syncs the edits ask for go to a queue of this test's own, dropped after.
+        env["PLANNER_CELERY_QUEUE"] = f"planner-faults-{uuid.uuid4().hex[:8]}"
         env["PLANNER_RATELIMIT_KEY_PREFIX"] = f"faults-{uuid.uuid4().hex[:8]}"
     token, ids = _seed(direct, env, folder)
     with gunicorn_instances(env, folder, ["a", "b"]) as instances:
@@ -104,15 +106,14 @@ def _cluster(folder, schema, base, pg_proxy, redis_proxy):
             "folder": folder,
         }
     if queue_url:
-        _drop_unconsumed_syncs()
+        _drop_unconsumed_syncs(env["PLANNER_CELERY_QUEUE"])
 
 
-def _drop_unconsumed_syncs() -> None:
-    # No worker runs here: the syncs the edits queued are dropped from this test's own Redis database.
+def _drop_unconsumed_syncs(queue: str) -> None:
     from redis import Redis
 
     client = Redis.from_url(BROKER_URL)
-    client.delete("celery")
+    client.delete(queue)
     client.close()
 
 
