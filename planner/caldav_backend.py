@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import caldav
 from caldav.lib import error as dav_error
@@ -14,6 +13,25 @@ from caldav.lib.http_sync import requests as http
 from lxml import etree
 
 from planner import netguard
+from planner.caldav_types import (
+    AuthFailed,
+    BadData,
+    CalDAVError,
+    CalendarGone,
+    CalendarInfo,
+    Changes,
+    Conflict,
+    EventRefused,
+    Fetched,
+    Refused,
+    Reply,
+    RequestCounter,
+    ServerError,
+    UidTaken,
+    Unreachable,
+    Written,
+    href_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -23,106 +41,30 @@ CS = "http://calendarserver.org/ns/"
 NSMAP = {"D": DAV, "C": CALDAV}
 MULTIGET_BATCH = 200
 MAX_TRUNCATED_PAGES = 50
+# RFC 4791 5.3.2.1 (one calendar) and RFC 6638 3.2.4.1 (the whole account, as hosted servers do).
+UID_PRECONDITIONS = ("no-uid-conflict", "unique-scheduling-object-resource")
 
 
-# -- errors ----------------------------------------------------------------------------------------
-
-
-class CalDAVError(Exception):
-    """Base of every error the backend raises; ``str()`` is a sentence a person understands."""
-
-    retry: bool = True
-
-
-class Unreachable(CalDAVError):
-    """The server could not be reached (refused, reset, timed out)."""
-
-
-class Refused(CalDAVError):
-    """The address may not be called: a private network, another host's redirect, not on the allowlist."""
-
-
-class AuthFailed(CalDAVError):
-    """The server refused the user name or password (401/403)."""
-
-    retry = False
-
-
-class CalendarGone(CalDAVError):
-    """The calendar no longer exists on the server (404/410 on the collection)."""
-
-    retry = False
-
-
-class Conflict(CalDAVError):
-    """A conditional write failed: the event changed on the server since we last saw it."""
-
-
-class ServerError(CalDAVError):
-    """The server answered with an error it may recover from (5xx, 429, unexpected status)."""
-
-
-class BadData(CalDAVError):
-    """The server sent something that cannot be read (malformed XML or iCalendar)."""
-
-
-# -- results ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CalendarInfo:
-    """A calendar collection found on the server."""
-
-    url: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What changed in a calendar: ``changed`` maps href to etag; ``full`` when this is a full listing."""
-
-    changed: dict[str, str]
-    deleted: set[str]
-    token: str | None
-    full: bool
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One calendar resource as served."""
-
-    href: str
-    etag: str | None
-    ics: str
-
-
-@dataclass(frozen=True)
-class Written:
-    """The outcome of a PUT: ``created`` is False when the resource was already there."""
-
-    href: str
-    etag: str | None
-    created: bool = True
-    schedule_tag: str | None = None
-
-
-@dataclass
-class RequestCounter:
-    """Counts HTTP requests sent, by method."""
-
-    by_method: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_method.values())
-
-    def add(self, method: str) -> None:
-        self.by_method[method] = self.by_method.get(method, 0) + 1
-
-
-def href_path(href: str) -> str:
-    """Return the decoded path of ``href`` (absolute URL or path), the key hrefs are compared by."""
-    return unquote(urlsplit(href).path)
+__all__ = [
+    "AuthFailed",
+    "BadData",
+    "CalDAVBackend",
+    "CalDAVError",
+    "CalendarGone",
+    "CalendarInfo",
+    "Changes",
+    "Conflict",
+    "Fetched",
+    "EventRefused",
+    "Refused",
+    "RequestCounter",
+    "ServerError",
+    "UidTaken",
+    "Unreachable",
+    "Written",
+    "href_path",
+    "resource_name",
+]
 
 
 def resource_name(uid: str) -> str:
@@ -227,9 +169,7 @@ class CalDAVBackend:
             return href
         return urljoin(self.url, quote(href, safe="/@:+$,;=~!*'()"))
 
-    def _request(
-        self, method: str, url: str, body: str = "", headers: dict[str, str] | None = None
-    ) -> _Reply:
+    def _request(self, method: str, url: str, body: str = "", headers: dict[str, str] | None = None) -> Reply:
         sent = {**self.client.headers, **(headers or {})}
         if not body:
             sent.pop("Content-Type", None)
@@ -243,47 +183,91 @@ class CalDAVBackend:
                 timeout=self.client.timeout,
             )
         except http.exceptions.Timeout as exc:
-            raise Unreachable("The calendar server did not answer in time; will retry.") from exc
+            raise Unreachable(
+                "The calendar server did not answer in time; will retry.", code="timeout", host=_host(url)
+            ) from exc
         except (http.exceptions.ConnectionError, OSError) as exc:
             raise Unreachable(
-                f"Could not connect to the calendar server at {_host(url)}; it may be down. Will retry."
+                f"Could not connect to the calendar server at {_host(url)}; it may be down. Will retry.",
+                code="unreachable",
+                host=_host(url),
             ) from exc
         except http.exceptions.RequestException as exc:
-            raise Unreachable(f"The connection to {_host(url)} failed; will retry.") from exc
-        reply = _Reply(response.status_code, response.reason or "", response.headers, response.content or b"")
+            raise Unreachable(
+                f"The connection to {_host(url)} failed; will retry.",
+                code="connection_failed",
+                host=_host(url),
+            ) from exc
+        reply = Reply(response.status_code, response.reason or "", response.headers, response.content or b"")
         if reply.status == 401:
             raise AuthFailed(
                 "The calendar server refused the user name or password. Check them; "
-                "some servers need an app password."
+                "some servers need an app password.",
+                code="auth_failed",
             )
         return reply
 
-    def _check(self, response: _Reply, *, collection: bool = False, what: str = "request") -> None:
+    def _check(self, response: Reply, *, collection: bool = False, what: str = "request") -> None:
+        """Raise the error a failed reply stands for, read by its precondition before its status."""
         status = response.status
         if status < 300:
             return
+        precondition, hrefs, detail = response.precondition()
+        if precondition == "need-privileges":
+            raise AuthFailed(
+                "The calendar server does not allow this user to use this calendar.", code="no_privileges"
+            )
+        if precondition in UID_PRECONDITIONS:
+            raise UidTaken(
+                f"The event's UID is already used by another event ({precondition}).",
+                href=hrefs[0] if hrefs else None,
+            )
         if status in (404, 410) and collection:
             raise CalendarGone(
                 "The calendar no longer exists on the server (it may have been deleted or moved)."
             )
-        if status == 403:
-            raise AuthFailed("The calendar server does not allow this user to use this calendar.")
+        # One event refused: the run flags it and goes on (a 412 without a precondition is an If-Match).
+        refused = precondition or status in (400, 403, 409, 413, 415, 422)
+        if what == "event upload" and refused and (status != 412 or precondition):
+            raise EventRefused(
+                f"The calendar server refused the event ({status} {precondition or response.reason})"
+                + (f": {detail}" if detail else "."),
+                precondition=precondition,
+                detail=detail,
+                status=status,
+            )
         if status == 412:
             raise Conflict("The event was changed on the server since the last sync.")
         if status in (405, 501):
             raise ServerError(
                 f"This address does not answer like a CalDAV calendar ({status} during the {what}). "
-                "Check the calendar's address."
+                "Check the calendar's address.",
+                code="not_caldav",
+                status=status,
+                what=what,
             )
         if status in (429, 503):
-            raise ServerError(f"The calendar server is busy or down for maintenance ({status}); will retry.")
+            raise ServerError(
+                f"The calendar server is busy or down for maintenance ({status}); will retry.",
+                code="busy",
+                status=status,
+            )
         if status >= 500:
             raise ServerError(
-                f"The calendar server had an internal problem ({status}) during {what}; will retry."
+                f"The calendar server had an internal problem ({status}) during {what}; will retry.",
+                code="server_error",
+                status=status,
+                what=what,
             )
-        raise ServerError(f"The calendar server rejected the {what} ({status} {response.reason}).")
+        raise ServerError(
+            f"The calendar server rejected the {what} ({status} {response.reason}).",
+            code="rejected",
+            status=status,
+            what=what,
+            precondition=precondition or None,
+        )
 
-    def _multistatus(self, response: _Reply) -> list[etree._Element]:
+    def _multistatus(self, response: Reply) -> list[etree._Element]:
         return response.tree().findall(f"{{{DAV}}}response")
 
     # -- discovery ---------------------------------------------------------------------------------
@@ -297,11 +281,17 @@ class CalDAVBackend:
         except dav_error.AuthorizationError as exc:
             raise AuthFailed("The calendar server refused the user name or password.") from exc
         except dav_error.DAVError as exc:
-            raise ServerError("The server did not list any calendars; is this a CalDAV address?") from exc
+            raise ServerError(
+                "The server did not list any calendars; is this a CalDAV address?", code="no_calendars"
+            ) from exc
         except (http.exceptions.RequestException, OSError) as exc:
-            raise Unreachable(f"Could not connect to the calendar server at {_host(self.url)}.") from exc
+            raise Unreachable(
+                f"Could not connect to the calendar server at {_host(self.url)}.", host=_host(self.url)
+            ) from exc
         except Exception as exc:  # the library's parsing of an odd reply: a sentence, not a 500
-            raise BadData("The server's answer could not be read; is this a CalDAV address?") from exc
+            raise BadData(
+                "The server's answer could not be read; is this a CalDAV address?", code="not_caldav_reply"
+            ) from exc
         result = []
         for calendar in found:
             try:
@@ -320,16 +310,22 @@ class CalDAVBackend:
         except dav_error.AuthorizationError as exc:
             raise AuthFailed("The calendar server refused the user name or password.") from exc
         except dav_error.DAVError as exc:
-            raise ServerError("The calendar server would not create a new calendar.") from exc
+            raise ServerError(
+                "The calendar server would not create a new calendar.", code="not_created"
+            ) from exc
         except (http.exceptions.RequestException, OSError) as exc:
-            raise Unreachable(f"Could not connect to the calendar server at {_host(self.url)}.") from exc
+            raise Unreachable(
+                f"Could not connect to the calendar server at {_host(self.url)}.", host=_host(self.url)
+            ) from exc
         except Exception as exc:  # the library's parsing of an odd reply: a sentence, not a 500
-            raise BadData("The server's answer could not be read; is this a CalDAV address?") from exc
+            raise BadData(
+                "The server's answer could not be read; is this a CalDAV address?", code="not_caldav_reply"
+            ) from exc
         return CalendarInfo(url=str(calendar.url), name=name)
 
     def _calendar(self) -> str:
         if not self.calendar_url:
-            raise CalendarGone("No calendar is chosen for this link.")
+            raise CalendarGone("No calendar is chosen for this link.", code="no_calendar")
         return self.calendar_url
 
     # -- listing -----------------------------------------------------------------------------------
@@ -492,15 +488,53 @@ class CalDAVBackend:
         )
 
     def create(self, href: str, ics: str) -> Written:
-        """Create a resource with ``If-None-Match: *``; ``created=False`` when it was already there."""
+        """Create a resource with ``If-None-Match: *``; ``created=False`` when it was already there.
+
+        Raises ``UidTaken`` when the UID lives in another resource, ``EventRefused`` when the server
+        will not store this event.
+        """
         response = self._put(href, ics, {"If-None-Match": "*"})
-        if response.status in (412, 409):
-            # Radicale answers 412, Xandikos 409 for a UID already in the calendar: never a second copy.
+        precondition, hrefs, _ = response.precondition()
+        if precondition in UID_PRECONDITIONS:
+            other = hrefs[0] if hrefs else None
+            if other is None or other == href_path(href):
+                # Without an href (Radicale, Xandikos say no more): ours when our resource is there.
+                etag = self.etag(href)
+                if etag is not None:
+                    return Written(href=href_path(href), etag=etag, created=False)
+            raise UidTaken(f"The event's UID is already used by another event ({precondition}).", href=other)
+        if response.status in (412, 409) and not precondition:
+            # Radicale answers 412, Xandikos 409 for a resource already there: never a second copy.
             return Written(href=href_path(href), etag=self.etag(href), created=False)
-        if response.status == 403 and "no-uid-conflict" in response.text:
-            return Written(href=href_path(href), etag=None, created=False)
         self._check(response, collection=response.status == 404, what="event upload")
         return self._written(href, response, created=True)
+
+    def find_uid(self, uid: str) -> list[str]:
+        """The hrefs of this calendar's resources holding ``uid`` (one calendar-query REPORT)."""
+        root = etree.Element(f"{{{CALDAV}}}calendar-query", nsmap=NSMAP)
+        _el(_el(root, DAV, "prop"), DAV, "getetag")
+        event = _el(_el(_el(root, CALDAV, "filter"), CALDAV, "comp-filter"), CALDAV, "comp-filter")
+        event.getparent().set("name", "VCALENDAR")
+        event.set("name", "VEVENT")
+        prop = _el(event, CALDAV, "prop-filter")
+        prop.set("name", "UID")
+        match = _el(prop, CALDAV, "text-match", uid)
+        match.set("collation", "i;octet")
+        response = self._request("REPORT", self._calendar(), _xml(root), {"Depth": "1"})
+        self._check(response, collection=True, what="event search")
+        own = href_path(self._calendar()).rstrip("/")
+        found = []
+        for element in self._multistatus(response):
+            href = href_path(element.findtext(f"{{{DAV}}}href") or "")
+            if href.rstrip("/") != own and _status_code(element.findtext(f".//{{{DAV}}}status")) < 300:
+                found.append(href)
+        return found
+
+    def in_calendar(self, href: str) -> bool:
+        """Whether ``href`` is a resource of this link's calendar (not of another one of the account)."""
+        own = href_path(self._calendar()).rstrip("/") + "/"
+        path = href_path(href)
+        return path.startswith(own) and "/" not in path[len(own) :]
 
     def update(self, href: str, ics: str, etag: str, schedule_tag: str | None = None) -> Written:
         """Overwrite a resource only if it is still at ``etag``; raise ``Conflict`` otherwise."""
@@ -520,29 +554,6 @@ class CalDAVBackend:
         if response.status in (404, 410):
             return
         self._check(response, what="event removal")
-
-
-@dataclass
-class _Reply:
-    status: int
-    reason: str
-    headers: Any
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-    def tree(self) -> etree._Element:
-        """Parse the body as XML, safely (no entities, no network)."""
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-        try:
-            root = etree.fromstring(self.body, parser=parser)  # noqa: S320 - hardened parser above
-        except etree.XMLSyntaxError as exc:
-            raise BadData("The calendar server sent a reply that is not valid XML.") from exc
-        if root is None:
-            raise BadData("The calendar server sent an empty reply.")
-        return root
 
 
 class _InvalidToken(Exception):

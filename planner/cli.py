@@ -93,6 +93,7 @@ def sync_command(engagement_id: int | None) -> None:
     """Sync linked CalDAV calendars both ways now, with a progress bar (for cron and for people)."""
     from sqlalchemy import select
 
+    from planner.calendar_texts import sync_error_text, sync_note_text
     from planner.models import CalendarLink
     from planner.operations.calendars import run_sync
 
@@ -120,7 +121,10 @@ def sync_command(engagement_id: int | None) -> None:
         click.echo(f"  {counts}")
         if result.error:
             failed += 1
-            click.echo(f"  Error: {result.error}", err=True)
+            words = sync_error_text(result.error_code, result.error_params, result.error)
+            click.echo(f"  Error: {words}", err=True)
+        for note in result.notes:
+            click.echo(f"  {sync_note_text(note)}")
     if failed:
         raise click.ClickException(f"{failed} of {len(links)} calendar(s) could not be synced.")
 

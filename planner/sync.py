@@ -11,12 +11,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 import icalendar
 
-from planner.ical import ICalError, parse_calendar, resolve_zone, vevent_fields
+from planner.ical import ICalError, expand_series, parse_calendar, resolve_zone, vevent_fields
 
 # Field groups compared between the planner, the last synced state and the server. A group is
 # taken or kept whole: moving the start without the end is not a meeting anyone asked for.
@@ -32,6 +32,11 @@ FIELDS: tuple[str, ...] = tuple(name for names in GROUPS.values() for name in na
 # too. Everything else (title, description with purpose/outcome/agenda, status) is the planner's:
 # a server edit is kept as a conflict record and the planner's version is written back.
 SERVER_EDITABLE = frozenset({"time", "location"})
+# An occurrence of a repeating event made in the calendar: the series is the calendar's, so its
+# title and description are followed too (the description into the internal notes).
+SERIES_EDITABLE = frozenset({"time", "location", "title", "description"})
+# A repeating event stands for one meeting per occurrence: "<href>#occurrence=<original start>".
+OCCURRENCE_MARK = "#occurrence="
 FULL_LISTING_EVERY = timedelta(hours=6)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
@@ -70,7 +75,7 @@ def event_fields(vevent: icalendar.Component, default_zone: str) -> dict[str, st
     if not parsed.get("uid"):
         raise BadEvent("event without UID")
     status = (str(vevent.get("STATUS") or "")).upper()
-    return {
+    fields = {
         "uid": parsed["uid"],
         "start": _iso(parsed["starts_at"]),
         "end": _iso(parsed["ends_at"]),
@@ -80,6 +85,12 @@ def event_fields(vevent: icalendar.Component, default_zone: str) -> dict[str, st
         "description": parsed["description"] or "",
         "status": status,
     }
+    if parsed["all_day"]:
+        fields["all_day"] = "1"
+    if "X-PLANNER-PURPOSE" in vevent or "X-PLANNER-KIND" in vevent:
+        # Written by the planner (its export imported into the calendar, an earlier sync).
+        fields["planner"] = "1"
+    return fields
 
 
 def first_vevent(ics: str | bytes) -> icalendar.Component:
@@ -109,6 +120,52 @@ def fields_hash(fields: Mapping[str, str]) -> str:
 def changed_groups(a: Mapping[str, str], b: Mapping[str, str]) -> set[str]:
     """Return the field groups whose values differ between ``a`` and ``b``."""
     return {group for group, names in GROUPS.items() if any(a.get(n, "") != b.get(n, "") for n in names)}
+
+
+def occurrences(
+    ics: str | bytes, href: str, etag: str | None, default_zone: str, window: tuple[date | None, date | None]
+) -> dict[str, Remote] | None:
+    """One ``Remote`` per occurrence of a repeating event (``None`` when the resource is no series).
+
+    Each occurrence is keyed ``<href>#occurrence=<original start>`` (UTC, or a date), carries the series' UID
+    and the series' etag, and is read like a single event: an overridden instance with its own
+    values, an EXDATE leaving no occurrence. Occurrences are taken as the file import takes them.
+    """
+    data = ics.encode("utf-8") if isinstance(ics, str) else ics
+    try:
+        events = parse_calendar(data)
+    except ICalError:
+        return None
+    if not any("RRULE" in e or "RDATE" in e or "RECURRENCE-ID" in e for e in events):
+        return None
+    uids = {str(e.get("UID", "")) for e in events}
+    if len(uids) != 1:
+        return None
+    uid = uids.pop()
+    try:
+        expanded, _ = expand_series(events, window=window)
+    except ICalError:
+        return None
+    found: dict[str, Remote] = {}
+    for event in expanded:
+        stamp = str(event.get("UID", ""))[len(uid) + 1 :]
+        key = f"{href}{OCCURRENCE_MARK}{stamp}"
+        try:
+            fields = {**event_fields(event, default_zone), "uid": uid}
+        except BadEvent:
+            continue
+        found[key] = Remote(href=key, etag=etag, fields=fields, ics=data.decode("utf-8"))
+    return found
+
+
+def pair_moved(vanished: list[tuple[str, str]], new: list[tuple[str, str]]) -> dict[str, str]:
+    """Pair occurrences that left a series with those that joined it, in order of start.
+
+    Moving a whole series (10:00 to 11:00, Tuesdays to Wednesdays) changes every original start:
+    the meetings follow their occurrences instead of being flagged deleted while copies are
+    imported. Each list holds ``(sort key, href)``; returns old href -> new href.
+    """
+    return {old: moved for (_, old), (_, moved) in zip(sorted(vanished), sorted(new), strict=False)}
 
 
 # -- planning --------------------------------------------------------------------------------------
@@ -177,6 +234,11 @@ class ItemPlan:
     reason: str = ""
 
 
+def is_occurrence(href: str | None) -> bool:
+    """Whether an href stands for one occurrence of a repeating event."""
+    return bool(href) and OCCURRENCE_MARK in href
+
+
 def plan_item(
     local: Local | None,
     state: State | None,
@@ -188,12 +250,15 @@ def plan_item(
     """Decide what to do for one meeting/resource pair, applying the field-by-field policy."""
     if local is None:
         return _plan_unknown_remote(remote)
+    editable = (
+        SERIES_EDITABLE if is_occurrence(state.href if state else remote.href if remote else "") else None
+    )
     mid = local.meeting_id
     if state is None or (state.etag is None and not state.removed_on_server):
         href = state.href if state else None
         if remote is not None and remote.fields is not None:
             # Our create went through but its reply was lost (or the state was not saved).
-            return _plan_changed_remote(local, state, remote, on_cancel)
+            return _plan_changed_remote(local, state, remote, on_cancel, editable)
         if local.cancelled:
             return ItemPlan(Action.NOTHING, mid, href, reason="cancelled before it was ever pushed")
         return ItemPlan(Action.CREATE, mid, href, push=local.fields)
@@ -204,7 +269,7 @@ def plan_item(
             return ItemPlan(Action.FORGET, mid, state.href)
         return ItemPlan(Action.MARK_REMOVED, mid, state.href, reason="deleted on the server")
     if remote is not None and remote.etag != state.etag:
-        return _plan_changed_remote(local, state, remote, on_cancel)
+        return _plan_changed_remote(local, state, remote, on_cancel, editable)
     if local.cancelled and on_cancel == "delete":
         return ItemPlan(Action.DELETE, mid, state.href)
     if local.hash != state.pushed_hash:
@@ -216,13 +281,18 @@ def _plan_unknown_remote(remote: Remote | None) -> ItemPlan:
     if remote is None:
         return ItemPlan(Action.NOTHING)
     if remote.fields is None:
-        return ItemPlan(Action.SKIP, href=remote.href, reason="unreadable event on the server")
+        return ItemPlan(Action.SKIP, href=remote.href, reason="unreadable")
     if remote.fields.get("status") == "CANCELLED":
-        return ItemPlan(Action.SKIP, href=remote.href, reason="cancelled event; nothing to import")
+        return ItemPlan(Action.SKIP, href=remote.href, reason="cancelled")
+    if remote.fields.get("all_day"):
+        # A day off or a deadline is not a meeting: never a 24-hour meeting from midnight.
+        return ItemPlan(Action.SKIP, href=remote.href, reason="all_day")
     return ItemPlan(Action.IMPORT, href=remote.href, take=dict(remote.fields))
 
 
-def _plan_changed_remote(local: Local, state: State | None, remote: Remote, on_cancel: str) -> ItemPlan:
+def _plan_changed_remote(
+    local: Local, state: State | None, remote: Remote, on_cancel: str, editable: frozenset[str] | None = None
+) -> ItemPlan:
     mid = local.meeting_id
     href = remote.href
     if remote.fields is None:
@@ -234,11 +304,16 @@ def _plan_changed_remote(local: Local, state: State | None, remote: Remote, on_c
     if base is None:
         # No common ancestor (our create's reply was lost, or its state never saved): the
         # planner's version wins; anything that differs is kept as a conflict, never dropped.
-        differing = tuple(sorted(changed_groups(ours, theirs)))
+        differing = changed_groups(ours, theirs)
+        kept = set(differing)
+        if theirs.get("planner"):
+            # The planner's own words in an older form (an export's links): written over, not kept.
+            kept.discard("description")
+        conflicts = tuple(sorted(kept))
         if local.cancelled and on_cancel == "delete":
-            return ItemPlan(Action.DELETE, mid, href, conflicts=differing)
+            return ItemPlan(Action.DELETE, mid, href, conflicts=conflicts)
         if differing or ours.get("uid") != theirs.get("uid"):
-            return ItemPlan(Action.UPDATE, mid, href, conflicts=differing, push=dict(ours))
+            return ItemPlan(Action.UPDATE, mid, href, conflicts=conflicts, push=dict(ours))
         return ItemPlan(Action.ADOPT, mid, href, push=dict(ours))
     theirs_changed = changed_groups(base, theirs)
     ours_changed = changed_groups(base, ours)
@@ -248,7 +323,14 @@ def _plan_changed_remote(local: Local, state: State | None, remote: Remote, on_c
         differs = any(ours.get(n, "") != theirs.get(n, "") for n in GROUPS[group])
         if not differs:
             continue  # both sides made the same change
-        if group in SERVER_EDITABLE and group not in ours_changed and not local.cancelled:
+        # An event turned all-day in the calendar is not a 24-hour meeting: kept as a conflict.
+        all_day = group == "time" and bool(theirs.get("all_day"))
+        if (
+            group in (editable or SERVER_EDITABLE)
+            and group not in ours_changed
+            and not local.cancelled
+            and not all_day
+        ):
             for name in GROUPS[group]:
                 take[name] = theirs.get(name, "")
         else:
@@ -282,7 +364,7 @@ def plan_sync(
     uid_index = dict(uid_to_meeting or {})
     remote_by_meeting: dict[int, Remote] = {}
     for remote in remotes.values():
-        if remote.fields is None:
+        if remote.fields is None or is_occurrence(remote.href):
             continue
         mid = uid_index.get(remote.fields.get("uid", ""))
         if mid is not None:

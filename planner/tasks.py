@@ -53,7 +53,11 @@ def sync_now(link_id: int) -> dict:
 
     link = db.session.get(CalendarLink, link_id)
     if link is None:
-        return {"link_id": link_id, "error": "This calendar link no longer exists."}
+        return {
+            "link_id": link_id,
+            "error": "This calendar link no longer exists.",
+            "error_code": "gone_link",
+        }
 
     def progress(done: int, total: int) -> None:
         PROGRESS[link_id] = (done, total)

@@ -6,7 +6,8 @@ fixture is then named ``caldav_server``), likewise ``fresh_server_fixture``, ``f
 Every server runs as a subprocess on a free 127.0.0.1 port with temporary storage and is stopped
 by PID when its fixture ends. ``FaultProxy`` sits between the client and a server and can drop a
 connection (before or after the server saw the request), delay, or answer 503 / 412 for the next
-N requests, so the sync code meets the failures of real networks in a test.
+N requests, so the sync code meets the failures of real networks in a test. ``strict()`` makes it
+behave like a hosted production server (see ``FaultProxy.strict``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -24,6 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+from xml.etree import ElementTree as ET  # noqa: S405 - replies of our own loopback test servers
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -213,6 +218,8 @@ class FaultProxy:
 
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
+        self.strict_home: str | None = None
+        self.refuse_marks: dict[str, str] = {}
         self.faults: list[Fault] = []
         self.seen: list[tuple[str, str, int]] = []
         self._lock = threading.Lock()
@@ -260,6 +267,80 @@ class FaultProxy:
         with self._lock:
             self.faults.clear()
 
+    def strict(self, home: str) -> None:
+        """Behave like a hosted production server whose calendars live under ``home`` (a path).
+
+        A PUT with an X- property without a value is refused with ``valid-calendar-data``; a UID
+        is unique across every calendar of the account (``unique-scheduling-object-resource``
+        naming the resource that holds it); and a PUT of an event with an ORGANIZER is answered
+        without an ETag (the server rewrites scheduling objects).
+        """
+        self.strict_home = home if home.endswith("/") else home + "/"
+
+    def refuse(self, mark: str, message: str) -> None:
+        """Refuse any PUT whose body contains ``mark`` with ``valid-calendar-data`` and ``message``."""
+        self.refuse_marks[mark] = message
+
+    # -- the strict server's rules ------------------------------------------------------------------
+
+    def _upstream(self, method: str, path: str, body: bytes, headers: dict) -> tuple[int, dict, bytes]:
+        upstream = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=30)
+        try:
+            upstream.request(method, path, body=body, headers=headers)
+            response = upstream.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            upstream.close()
+
+    def _holders(self, uid: str, auth: dict) -> list[str]:
+        """Every resource of the account holding ``uid``, by a calendar-query in each calendar."""
+        home = self.strict_home or "/"
+        listing = (
+            b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>'
+        )
+        headers = {**auth, "Depth": "1", "Content-Type": "application/xml"}
+        _, _, data = self._upstream("PROPFIND", home, listing, headers)
+        root = ET.fromstring(data)
+        calendars = [
+            response.findtext("{DAV:}href")
+            for response in root.findall("{DAV:}response")
+            if response.find(".//{urn:ietf:params:xml:ns:caldav}calendar") is not None
+        ]
+        query = (
+            '<?xml version="1.0"?><C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+            '<D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR">'
+            '<C:comp-filter name="VEVENT"><C:prop-filter name="UID">'
+            f'<C:text-match collation="i;octet">{escape(uid)}</C:text-match>'
+            "</C:prop-filter></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"
+        ).encode()
+        found = []
+        for calendar in calendars:
+            status, _, data = self._upstream("REPORT", urlsplit(calendar).path, query, headers)
+            if status != 207:
+                continue
+            for response in ET.fromstring(data).findall("{DAV:}response"):
+                found.append(unquote(urlsplit(response.findtext("{DAV:}href") or "").path))
+        return found
+
+    def _strict_refusal(self, handler: BaseHTTPRequestHandler, body: bytes) -> bytes | None:
+        text = body.decode("utf-8", "replace")
+        for mark, message in self.refuse_marks.items():
+            if mark in text:
+                return _error_body("C:valid-calendar-data", message=message)
+        if self.strict_home is None:
+            return None
+        unfolded = re.sub(r"\r?\n[ \t]", "", text)
+        if re.search(r"^X-[A-Za-z0-9-]+(;[^:\r\n]*)?:\r?$", unfolded, re.MULTILINE):
+            return _error_body("C:valid-calendar-data", message="No value for X property")
+        uid = re.search(r"^UID:(.*?)\r?$", unfolded, re.MULTILINE)
+        if uid:
+            auth = {k: v for k, v in handler.headers.items() if k.lower() == "authorization"}
+            target = unquote(urlsplit(handler.path).path)
+            others = [h for h in self._holders(uid.group(1).strip(), auth) if h != target]
+            if others:
+                return _error_body("C:unique-scheduling-object-resource", href=quote(others[0]))
+        return None
+
     def requests(self, method: str | None = None) -> int:
         """How many requests reached the proxy (of ``method`` when given)."""
         return sum(1 for m, _, _ in self.seen if method is None or m == method)
@@ -297,6 +378,15 @@ class FaultProxy:
             return
         if kind == "delay":
             time.sleep(fault.seconds)
+        refusal = self._strict_refusal(handler, body) if method == "PUT" else None
+        if refusal is not None:
+            self.seen.append((method, handler.path, 403))
+            handler.send_response(403)
+            handler.send_header("Content-Type", "application/xml; charset=utf-8")
+            handler.send_header("Content-Length", str(len(refusal)))
+            handler.end_headers()
+            handler.wfile.write(refusal)
+            return
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["Host"] = f"127.0.0.1:{self.upstream_port}"
         try:
@@ -318,13 +408,29 @@ class FaultProxy:
                 handler.connection.shutdown(socket.SHUT_RDWR)
             return
         handler.send_response(response.status, response.reason)
+        # A strict server rewrites an event with an ORGANIZER as it stores it, so it gives no ETag for it.
+        no_etag = self.strict_home is not None and method == "PUT" and b"\nORGANIZER" in body
         for key, value in response.getheaders():
-            if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
-                handler.send_header(key, value)
+            if key.lower() in HOP_BY_HOP or key.lower() == "content-length":
+                continue
+            if no_etag and key.lower() == "etag":
+                continue
+            handler.send_header(key, value)
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         if method != "HEAD":
             handler.wfile.write(data)
+
+
+def _error_body(precondition: str, *, href: str | None = None, message: str | None = None) -> bytes:
+    """A WebDAV error body as SabreDAV-based servers send it (RFC 4918 section 16)."""
+    inner = f"<D:href>{escape(href)}</D:href>" if href else ""
+    words = f"<s:message>{escape(message)}</s:message>" if message else ""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<D:error xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:s="http://sabredav.org/ns">'
+        f"<{precondition}>{inner}</{precondition}>{words}</D:error>"
+    ).encode()
 
 
 @pytest.fixture(name="fault_proxy")

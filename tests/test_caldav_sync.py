@@ -496,28 +496,6 @@ def test_event_deleted_on_the_server_right_after_we_created_it_is_noticed(
     assert sync(link).requests <= 2
 
 
-def test_repeating_event_from_the_server_is_not_imported_as_one_meeting(engagement, meetings, caldav_server):
-    link = link_new_calendar(engagement, caldav_server)
-    sync(link)
-    calendar = icalendar.Calendar()
-    calendar.add("PRODID", "-//Other app//EN")
-    calendar.add("VERSION", "2.0")
-    event = icalendar.Event()
-    event.add("UID", "weekly@example.com")
-    event.add("DTSTAMP", datetime(2026, 11, 1, tzinfo=UTC))
-    event.add("DTSTART", datetime(2027, 3, 10, 5, 0, tzinfo=UTC))
-    event.add("DTEND", datetime(2027, 3, 10, 5, 30, tzinfo=UTC))
-    event.add("RRULE", {"FREQ": "WEEKLY", "COUNT": 4})
-    event.add("SUMMARY", "Weekly stand-up")
-    calendar.add_component(event)
-    with other_app(caldav_server, link) as app:
-        app.create(href_path(app.calendar_url) + "weekly.ics", calendar.to_ical().decode())
-    result = sync(link)
-    assert result.imported == 0 and result.skipped_items == 1
-    assert any("repeating" in note for note in result.notes)
-    assert db.session.scalar(select(func.count(Meeting.id))) == 4
-
-
 def test_event_changed_on_the_server_during_the_sync_is_merged(engagement, meetings, caldav_server):
     link = link_new_calendar(engagement, caldav_server)
     sync(link)

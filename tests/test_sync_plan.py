@@ -398,3 +398,38 @@ def test_no_ancestor_and_a_different_server_copy_keeps_planner_version_and_recor
 def test_known_hash_skips_rendering_but_still_detects_nothing_to_do() -> None:
     plan = plan_item(Local(1, {}, known_hash=fields_hash(BASE)), state(), None)
     assert plan.action == Action.NOTHING
+
+
+# ---- copies without a common ancestor, occurrences, all-day events ---------------------------------
+
+
+def test_a_copy_of_the_planners_own_event_keeps_only_what_a_person_may_have_typed():
+    # An imported export: same UID, no sync state yet, the description in an older form of the planner's.
+    theirs = with_(
+        description="Purpose: agree the design\n\nPage: https://planner.example/meetings/1", planner="1"
+    )
+    plan = plan_item(Local(1, BASE), None, remote(theirs))
+    assert plan.action == Action.UPDATE and plan.conflicts == ()
+    plan = plan_item(Local(1, BASE), None, remote({**theirs, "title": "Design review (room booked)"}))
+    assert plan.action == Action.UPDATE and plan.conflicts == ("title",)
+    plan = plan_item(Local(1, BASE), None, remote(with_(description="Bring the contract")))
+    assert plan.conflicts == ("description",)  # written in the calendar: kept for a person
+
+
+def test_occurrences_follow_the_calendars_title_and_description_singles_do_not():
+    occurrence = State(1, "/cal/w.ics#occurrence=20261201T010000Z", '"e1"', fields_hash(BASE), BASE)
+    renamed = Remote(occurrence.href, '"e2"', with_(title="Design review (series)"))
+    plan = plan_item(Local(1, BASE, known_hash=fields_hash(BASE)), occurrence, renamed)
+    assert plan.action == Action.ADOPT and plan.take == {"title": "Design review (series)"}
+    single = plan_item(Local(1, BASE), state(), remote(with_(title="Design review (series)")))
+    assert single.action == Action.UPDATE and single.conflicts == ("title",)
+
+
+def test_an_event_turned_all_day_is_a_conflict_and_a_new_all_day_event_is_not_imported():
+    day = with_(start="2026-11-30T15:00:00Z", end="2026-12-01T15:00:00Z", tzid="", all_day="1")
+    plan = plan_item(Local(1, BASE), state(), remote(day))
+    assert plan.action == Action.UPDATE and plan.conflicts == ("time",) and "start" not in plan.take
+    [unknown] = plan_sync(
+        [], [], {"/cal/day.ics": Remote("/cal/day.ics", '"d"', {**day, "uid": "d@x"})}, set()
+    )
+    assert unknown.action == Action.SKIP and unknown.reason == "all_day"

@@ -18,6 +18,7 @@ from planner.api.idempotency import IDEMPOTENCY_PARAMETER, commit_answer, idempo
 from planner.api.openapi import add_paths, error_responses
 from planner.api.schema import F, check_body, json_content, request_schema
 from planner.caldav_backend import AuthFailed, CalDAVError, CalendarGone
+from planner.calendar_texts import sync_error_text, sync_note_text
 from planner.extensions import db
 from planner.forms.calendars import ApiLinkForm
 from planner.models import CalendarLink
@@ -72,7 +73,12 @@ def link_json(link: CalendarLink) -> dict:
         "display_name": link.display_name,
         "on_cancel": link.on_cancel,
         "last_success_at": iso(link.last_success_at),
-        "last_error": link.last_error,
+        "last_error": (
+            sync_error_text(link.last_error_code, link.error_params, fallback=link.last_error)
+            if link.last_error
+            else None
+        ),
+        "last_error_code": link.last_error_code if link.last_error else None,
         "last_error_at": iso(link.last_error_at),
         "next_attempt_at": iso(link.next_attempt_at),
         "failures": link.failures,
@@ -104,10 +110,11 @@ def create_calendar_link(engagement_id: int):
     except (AuthFailed, CalendarGone) as exc:
         db.session.rollback()
         field = "password" if isinstance(exc, AuthFailed) else "calendar_url"
-        raise ApiError(422, str(exc), {field: [str(exc)]}) from exc
+        words = sync_error_text(exc.code, exc.params, fallback=str(exc))
+        raise ApiError(422, words, {field: [words]}) from exc
     except CalDAVError as exc:
         db.session.rollback()
-        raise ApiError(502, str(exc)) from exc
+        raise ApiError(502, sync_error_text(exc.code, exc.params, fallback=str(exc))) from exc
     db.session.flush()
     link_id = link.id
     response = commit_answer({"id": link_id}, 201, {"Location": f"/api/v1/calendars/{link_id}"})
@@ -131,8 +138,18 @@ def sync_calendar_link(link_id: int):
             # Nothing is lost: what is pending stays pending and goes out once the queue is back.
             return jsonify({"job_id": None, "queued": False, "message": QUEUE_DOWN}), 202
         return jsonify({"job_id": job_id, "queued": True}), 202
-    result = sync_now(link.id)
+    result = result_in_words(sync_now(link.id))
     return jsonify({"result": result}), 409 if result.get("busy") else 200
+
+
+def result_in_words(result: dict) -> dict:
+    """A run's result with its error and notes written in the reader's language."""
+    shown = dict(result)
+    if shown.get("error"):
+        shown["error"] = sync_error_text(shown.get("error_code"), shown.get("error_params"), shown["error"])
+    shown["notes"] = [sync_note_text(note) for note in shown.get("notes", [])]
+    shown.pop("error_params", None)
+    return shown
 
 
 LINK_SCHEMA = {
@@ -147,6 +164,7 @@ LINK_SCHEMA = {
         "on_cancel": {"type": "string", "enum": ["status", "delete"]},
         "last_success_at": {"type": "string", "format": "date-time", "nullable": True},
         "last_error": {"type": "string", "nullable": True, "description": "The last failure, in words"},
+        "last_error_code": {"type": "string", "nullable": True, "description": "The last failure, as a code"},
         "last_error_at": {"type": "string", "format": "date-time", "nullable": True},
         "next_attempt_at": {"type": "string", "format": "date-time", "nullable": True},
         "failures": {"type": "integer", "description": "Consecutive failures (back-off grows with them)"},
@@ -167,9 +185,11 @@ RESULT_SCHEMA = {
         "removed": {"type": "integer"},
         "deleted": {"type": "integer"},
         "skipped_items": {"type": "integer"},
+        "refused": {"type": "integer", "description": "Meetings the server would not store (retried later)"},
         "requests": {"type": "integer"},
         "busy": {"type": "boolean"},
         "error": {"type": "string", "nullable": True},
+        "error_code": {"type": "string", "nullable": True},
         "retryable": {"type": "boolean"},
         "notes": {"type": "array", "items": {"type": "string"}},
     },

@@ -222,8 +222,9 @@ class ImportPlan:
     """What importing a calendar file would do: meetings to create and events skipped, with reasons."""
 
     create: list[dict[str, Any]] = field(default_factory=list)
-    # (event title, reason code): "duplicate" (UID already in the engagement) or "series_limit" (a repeating
-    # event with more occurrences than are imported: only its first year, at most 200).
+    # (event title, reason code): "duplicate" (UID already in the engagement), "all_day" (a day, not a
+    # meeting) or "series_limit" (a repeating event with more occurrences than are imported: only its
+    # first year, at most 200).
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -242,12 +243,17 @@ def _occurrence_uid(uid: str, occurrence: Event) -> str:
 
 
 def expand_series(
-    events: Iterable[Event], *, limit: int = 200, horizon: timedelta = timedelta(days=366)
+    events: Iterable[Event],
+    *,
+    limit: int = 200,
+    horizon: timedelta = timedelta(days=366),
+    window: tuple[date | None, date | None] = (None, None),
 ) -> tuple[list[Event], list[str]]:
     """Repeating events replaced by their occurrences (each its own UID, stable across imports).
 
-    Occurrences are taken from the series' first start for `horizon`, at most `limit` per series;
-    returns the events and the titles of series that had more.
+    Occurrences are taken from the series' first start for `horizon`, within `window` (the
+    engagement's first and last day, when known), at most `limit` per series; returns the events
+    and the titles of series that had more.
     """
     import recurring_ical_events
 
@@ -268,10 +274,14 @@ def expand_series(
             singles.append(master)  # vevent_fields reports the missing start
             continue
         first = master["DTSTART"].dt
+        since = first.date() if isinstance(first, datetime) else first
+        since = max(since, window[0]) if window[0] else since
+        until = since + horizon
+        until = min(until, window[1] + timedelta(days=1)) if window[1] else until
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                occurrences = list(recurring_ical_events.of(calendar).between(first, first + horizon))
+                occurrences = list(recurring_ical_events.of(calendar).between(since, until))
         except Exception as exc:  # the library raises its own errors on broken rules
             raise ICalError(
                 f"Repeating event {uid or '(no UID)'} cannot be read: {_reason(exc)}",
@@ -297,6 +307,10 @@ def plan_import(events: Iterable[Event], *, existing_uids: Iterable[str], defaul
     for event in singles:
         fields = vevent_fields(event, default_zone)
         label = fields["title"] or fields["uid"] or "?"
+        if fields["all_day"]:
+            # A day off or a deadline is not a meeting: never a 24-hour meeting from midnight.
+            plan.skipped.append((label, "all_day"))
+            continue
         if fields["uid"] and fields["uid"] in known:
             plan.skipped.append((label, "duplicate"))
             continue

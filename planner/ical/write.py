@@ -156,7 +156,19 @@ def meeting_to_vevent(
     if attendees:
         values = list(attendees.values())
         event["ATTENDEE"] = values if len(values) > 1 else values[0]
+    _drop_empty(event)
     return event
+
+
+def _drop_empty(event: Event) -> None:
+    """Remove properties without a value: strict servers refuse them (valid-calendar-data)."""
+    for name in list(event):
+        values = event[name] if isinstance(event[name], list) else [event[name]]
+        kept = [value for value in values if value.to_ical()]
+        if not kept:
+            del event[name]
+        elif len(kept) < len(values):
+            event[name] = kept if len(kept) > 1 else kept[0]
 
 
 def _used_zones(events: Sequence[Event]) -> tuple[set[str], int, int]:

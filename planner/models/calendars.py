@@ -36,7 +36,10 @@ class CalendarLink(db.Model):
     ctag: Mapped[str | None] = mapped_column(String(255))
     last_full_listing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last failure: in English for logs, and as a code with its parameters for the pages.
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_code: Mapped[str | None] = mapped_column(String(40))
+    last_error_params: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # JSON counts of the last run (pushed, pulled, conflicts, requests...), for the status page.
     last_counts: Mapped[str] = mapped_column(Text, default="{}")
@@ -50,6 +53,13 @@ class CalendarLink(db.Model):
 
     engagement: Mapped[Engagement] = relationship()
     states: Mapped[list[SyncState]] = relationship(back_populates="link", cascade="all, delete-orphan")
+
+    @property
+    def error_params(self) -> dict:
+        try:
+            return dict(json.loads(self.last_error_params or "{}"))
+        except ValueError:
+            return {}
 
     @property
     def counts(self) -> dict:
@@ -82,10 +92,26 @@ class SyncState(db.Model):
     # The normalised fields both sides agreed on: the common ancestor of a field-by-field merge.
     base: Mapped[str | None] = mapped_column(Text)
     removed_on_server: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The server refused to store this meeting (a precondition such as valid-calendar-data, or a
+    # bare status): it stays pending and is tried again when it changes or at the next full listing.
+    refused: Mapped[str | None] = mapped_column(String(80))
+    refused_detail: Mapped[str | None] = mapped_column(Text)
+    refused_sequence: Mapped[int | None] = mapped_column(Integer)
+    # One occurrence of a repeating event on the server: the original start (UTC ISO, or a date);
+    # the href is then the series' resource followed by "#occurrence=" and this value.
+    recurrence_id: Mapped[str | None] = mapped_column(String(40))
+    # The ORGANIZER and ATTENDEE lines of an event made elsewhere (JSON), written back with it so an
+    # invitation keeps its organizer and guests.
+    kept: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     link: Mapped[CalendarLink] = relationship(back_populates="states")
     meeting: Mapped[Meeting] = relationship()
+
+    @property
+    def resource_href(self) -> str:
+        """The server resource: the series' one for an occurrence."""
+        return self.href.split("#occurrence=", 1)[0]
 
     @property
     def base_fields(self) -> dict[str, str] | None:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from planner.broker import broker_down
 from planner.caldav_backend import CalDAVError
+from planner.calendar_texts import refusal_text, sync_error_text
 from planner.extensions import db
 from planner.forms.calendars import NEW_CALENDAR, ChooseCalendarForm, LinkSettingsForm, ServerForm
 from planner.models import CalendarLink, Meeting, SyncConflict, SyncState
@@ -72,8 +73,13 @@ def _status(link: CalendarLink, now: datetime) -> dict:
         )
     )
     running = lease_held(link, now)
+    refused = db.session.scalars(
+        select(SyncState).where(SyncState.link_id == link.id, SyncState.refused.is_not(None)).limit(20)
+    ).all()
     return {
         "link": link,
+        "error": link_error_text(link),
+        "refused": [(state, refusal_text(state.refused, state.refused_detail)) for state in refused],
         "pending": pending_count(link),
         "conflicts": conflicts or 0,
         "removed": removed or 0,
@@ -81,6 +87,13 @@ def _status(link: CalendarLink, now: datetime) -> dict:
         "progress": PROGRESS.get(link.id),
         "counts": link.counts,
     }
+
+
+def link_error_text(link: CalendarLink) -> str | None:
+    """The link's last error in the reader's language."""
+    if not link.last_error:
+        return None
+    return sync_error_text(link.last_error_code, link.error_params, fallback=link.last_error)
 
 
 # ---- the link page ---------------------------------------------------------------------------
@@ -122,7 +135,7 @@ def connect(engagement_id: int):
     try:
         found = calendars_on_server(form.url.data.strip(), form.username.data or "", form.password.data or "")
     except CalDAVError as exc:
-        form.url.errors.append(str(exc))
+        form.url.errors.append(sync_error_text(exc.code, exc.params, fallback=str(exc)))
         return _render_index(engagement, form, 400)
     session[PENDING] = {
         "engagement_id": engagement.id,
@@ -171,7 +184,7 @@ def choose(engagement_id: int):
             )
         except CalDAVError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(sync_error_text(exc.code, exc.params, fallback=str(exc)), "error")
         else:
             db.session.commit()
             session.pop(PENDING, None)
@@ -293,13 +306,19 @@ def _meeting_panel(meeting: Meeting, now: datetime) -> dict | None:
             select(SyncState).where(SyncState.meeting_id == meeting.id, SyncState.removed_on_server.is_(True))
         )
     )
-    if not conflicts and not removed:
+    refused = [
+        (state, refusal_text(state.refused, state.refused_detail))
+        for state in db.session.scalars(
+            select(SyncState).where(SyncState.meeting_id == meeting.id, SyncState.refused.is_not(None))
+        )
+    ]
+    if not conflicts and not removed and not refused:
         return None
     described = [
         (c, ", ".join(str(GROUP_LABELS.get(f, f)) for f in c.field_list), _theirs_summary(c, meeting))
         for c in conflicts
     ]
-    return {"conflicts": described, "removed": removed, "position": "top"}
+    return {"conflicts": described, "removed": removed, "refused": refused, "position": "top"}
 
 
 def _theirs_summary(conflict: SyncConflict, meeting: Meeting) -> list[tuple[str, str]]:
@@ -350,9 +369,23 @@ def _engagement_panel(engagement, now: datetime) -> dict | None:
             .limit(10)
         )
     )
-    if not (failing or removed or conflicts):
+    refused = list(
+        db.session.scalars(
+            select(SyncState)
+            .join(CalendarLink, SyncState.link_id == CalendarLink.id)
+            .where(CalendarLink.engagement_id == engagement.id, SyncState.refused.is_not(None))
+            .limit(10)
+        )
+    )
+    if not (failing or removed or conflicts or refused):
         return None
-    return {"failing": failing, "removed": removed, "conflicts": conflicts, "position": "side"}
+    return {
+        "failing": [(link, link_error_text(link)) for link in failing],
+        "removed": removed,
+        "conflicts": conflicts,
+        "refused": refused,
+        "position": "side",
+    }
 
 
 register_tab("calendars.index", _l("Calendar sync"), order=65)

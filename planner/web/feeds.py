@@ -577,6 +577,7 @@ def import_file(engagement_id: int):
                 )
             reasons = {
                 "duplicate": _("already in this engagement"),
+                "all_day": _("all-day event: a day, not a meeting"),
                 "series_limit": _("repeating event: only its first year (at most 200 meetings) was imported"),
             }
             for title, reason in result.skipped[:20]:
