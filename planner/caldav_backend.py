@@ -453,7 +453,11 @@ class CalDAVBackend:
         if response.status in (404, 410):
             return None
         self._check(response, what="event download")
-        return Fetched(href=href_path(href), etag=response.headers.get("ETag"), ics=response.text)
+        etag = response.headers.get("ETag")
+        if etag is None or etag.startswith("W/"):
+            # Some servers serve a scheduling object (an event with an ORGANIZER) without one: ask for it.
+            etag = self.etag(href)
+        return Fetched(href=href_path(href), etag=etag, ics=response.text)
 
     def etag(self, href: str) -> str | None:
         """Return the current etag of one resource (one PROPFIND Depth 0), ``None`` when missing."""

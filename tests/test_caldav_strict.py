@@ -290,3 +290,14 @@ def test_event_with_an_organizer_is_followed_without_an_etag_in_the_reply(
     assert served["ORGANIZER"].params["SCHEDULE-AGENT"] == "CLIENT"
     assert "Walk the client through" in str(served["X-PLANNER-PURPOSE"])
     assert sync(link).requests <= 2
+
+    # Changed there meanwhile (a 412): read again with a GET that brings no ETag, and written after all.
+    update_meeting(meeting, {"location": "Client office, room 3"}, now=utcnow())
+    db.session.commit()
+    strict.inject("412", count=1, methods={"PUT"})
+    retried = sync(link)
+    assert retried.error is None and retried.pushed == 1 and retried.notes == []
+    assert any(entry[0] == "GET" for entry in strict.seen)
+    served = server_events(caldav_server, link)[INVITE_UID]
+    assert str(served["LOCATION"]) == "Client office, room 3"
+    assert sync(link).requests <= 2
