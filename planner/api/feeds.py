@@ -106,13 +106,33 @@ add_paths(
                 "audience": {"type": "string", "enum": list(FEED_AUDIENCES)},
                 "contact_id": {"type": "integer", "nullable": True},
                 "created_at": {"type": "string", "format": "date-time"},
-                "token": {"type": "string", "description": "Shown once; only its hash is stored."},
-                "url": {"type": "string", "format": "uri", "description": "The https feed (.ics)."},
+                "token": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "Shown once; only its hash is stored (null in a replayed answer).",
+                },
+                "url": {
+                    "type": "string",
+                    "format": "uri",
+                    "nullable": True,
+                    "description": "The https feed (.ics).",
+                },
                 "webcal_url": {
                     "type": "string",
+                    "nullable": True,
                     "description": "The same feed as webcal://, for calendar apps.",
                 },
-                "page_url": {"type": "string", "format": "uri", "description": "The client's schedule page."},
+                "page_url": {
+                    "type": "string",
+                    "format": "uri",
+                    "nullable": True,
+                    "description": "The client's schedule page.",
+                },
+                "token_shown": {
+                    "type": "boolean",
+                    "description": "false in an answer replayed for a repeated Idempotency-Key: the token "
+                    "was shown in the first answer only.",
+                },
             },
             "required": ["id", "token", "url", "webcal_url", "page_url"],
         }

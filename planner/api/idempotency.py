@@ -169,5 +169,6 @@ IDEMPOTENCY_PARAMETER = {
     "description": "A key of your own: a retry with the same key and body gets the first answer again "
     "(header Idempotent-Replayed: true) instead of creating a second one; the same key with another body "
     "gets 422.",
-    "schema": {"type": "string", "maxLength": KEY_MAX},
+    # Visible ASCII, as the check above takes it (spaces inside are taken too, but not described).
+    "schema": {"type": "string", "minLength": 1, "maxLength": KEY_MAX, "pattern": "^[!-~]+$"},
 }

@@ -245,7 +245,12 @@ add_paths(
                         "description": "A key of your own (a UUID, say): the same call sent again with "
                         "it answers with the request it first made (header Idempotent-Replayed: true) "
                         "instead of making another; sent with another body, 422",
-                        "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+                        "schema": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": IDEMPOTENCY_KEY_MAX,
+                            "pattern": "^[!-~]+$",
+                        },
                     },
                 ],
                 "requestBody": {
