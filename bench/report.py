@@ -70,7 +70,7 @@ def _bench(data: dict) -> list[str]:
     lines += _reference(data.get("http_reference"), data["http"].get("triage_api", {}))
     lists = data.get("meetings_list") or {}
     lines += _meetings_list(lists.get("kept"), "kept until the engagement changes, as pages are")
-    lines += _meetings_list(lists.get("built"), "built at every request (`PLANNER_PAGE_CACHE_MB=0`)")
+    lines += _meetings_list(lists.get("built"), "built at every request, `PLANNER_PAGE_CACHE_MB=0`")
     lines += [
         "",
         f"Server error lines logged during the run: {setup.get('server_errors_logged', 0)}. "
