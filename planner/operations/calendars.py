@@ -177,7 +177,7 @@ def run_sync(
     session.expire_on_commit = False
     session.info["calendar_sync"] = True
     run = SyncRun(link, backend, now, progress)
-    # Renewed while this process runs the sync; a killed worker's lease runs out within a minute.
+    # Renewed while this process runs the sync; a killed worker's lease runs out within 30 seconds.
     heartbeat = Heartbeat.start(link_id, owner)
     run.progress = heartbeat.watching(progress)
     crashed = False
