@@ -66,6 +66,9 @@ def scene(app, owner_password_hash, make_engagement, make_meeting) -> Scene:
         now=utcnow(),
     )
     db.session.flush()
+    from planner.models import MeetingAttendee
+
+    review.attendees.append(MeetingAttendee(contact_id=contact.id))  # 山田 takes part in the review
     feed, token = create_feed(
         engagement, label="Client", audience="client", contact=contact, user=owner, now=utcnow()
     )

@@ -33,7 +33,11 @@ def test_a_triaged_request_is_written_with_its_history_and_counted_once(client, 
         response = client.post(URL.format(engagement_id), json=ASK, headers=headers)
     assert response.status_code == 201, response.json
     tables = ("meeting_requests", "request_events", "update engagements")
-    writes = [s for s in seen if any(table in s.lower() for table in tables)]
+    writes = [
+        s
+        for s in seen
+        if any(table in s.lower() for table in tables) and not s.lstrip().upper().startswith("SELECT")
+    ]
     # On PostgreSQL the row, its history and the counter go in one statement; elsewhere in three.
     assert len(writes) == (1 if db.engine.dialect.name == "postgresql" else 3)
     db.session.close()
@@ -94,9 +98,10 @@ def test_a_fault_while_applying_undoes_the_write_when_nothing_was_read_first(
     assert client.post(url, json=ASK, headers=headers).status_code == 201  # memories warmed
 
     def lost_connection(*_args, **_kwargs):
-        raise OperationalError("INSERT INTO agenda_items", {}, Exception("server closed the connection"))
+        raise OperationalError("INSERT INTO meetings", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr("planner.operations.requests.add_agenda_item", lost_connection)
+    # Nuance and no planned meeting about it: a call, which applying puts on the schedule.
+    monkeypatch.setattr("planner.operations.requests.create_meeting", lost_connection)
     response = client.post(url, json=ASK | {"topic": "一度だけ", "apply": True}, headers=headers)
     assert response.status_code == 201 and response.json["status"] == "failed_triage"
     db.session.remove()

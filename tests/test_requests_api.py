@@ -32,7 +32,7 @@ def test_post_triages_applies_and_get_shows_history(client, scene, api_headers):
     )
     assert response.status_code == 201, response.json
     data = response.json
-    assert (data["outcome"], data["rule"], data["meeting_id"]) == ("agenda_item", "R3", scene.review.id)
+    assert (data["outcome"], data["rule"], data["meeting_id"]) == ("agenda_item", "R6", scene.review.id)
     assert data["status"] == "applied" and data["proposed_call_at"] is None
     assert "画面設計レビュー" in data["reasons_text"]
     assert data["reply"]["language"] == "ja" and data["reply"]["body"].startswith("山田様")
@@ -200,15 +200,15 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
     from planner.workdays import next_working_day
 
     headers = api_headers(scene.owner)
-    # An hour is more than the review has free, and "other" alone lets the contact's channel (mail) decide.
-    ask = body(reasons=["other"], expected_minutes=60, contact_id=scene.contact.id)
+    # A topic no planned meeting is about, and "other" alone lets the contact's channel (mail) decide.
+    ask = body(topic="請求書の送付先", reasons=["other"], expected_minutes=20, contact_id=scene.contact.id)
     data = client.post(URL.format(scene.engagement.id), json=ask, headers=headers).json
-    assert (data["rule"], data["outcome"], data["status"]) == ("R6", "email", "applied")
+    assert (data["rule"], data["outcome"], data["status"]) == ("R10", "email", "applied")
     promised = db.session.scalars(select(Commitment).where(Commitment.request_id == data["id"])).one()
     tokyo = scene.engagement.tz
     answer_day = next_working_day(datetime.now(tokyo).date(), "JP")
     assert (promised.owed_by, promised.status, promised.contact_id) == ("us", "open", scene.contact.id)
-    assert promised.title == "メールで回答：ログイン画面のエラーメッセージ"
+    assert promised.title == "メールで回答：請求書の送付先"
     assert promised.due_at.astimezone(tokyo).replace(tzinfo=None) == datetime.combine(
         answer_day, datetime.min.time().replace(hour=18)
     )
@@ -222,7 +222,7 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
     login(client, scene.owner)
     page = client.get(f"/requests/{data['id']}").get_data(as_text=True)
     assert "メールで回答（当社の約束事項に登録）" in page  # the history, in the reader's language
-    assert f'href="/commitments/{promised.id}">メールで回答：ログイン画面のエラーメッセージ</a>' in page
+    assert f'href="/commitments/{promised.id}">メールで回答：請求書の送付先</a>' in page
 
     # A status summary is the answer itself: nothing more is owed.
     status = client.post(
@@ -233,7 +233,7 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
         db.session.scalars(select(Commitment).where(Commitment.request_id == status.json["id"])).all() == []
     )
     # ... and it lists the promised answer among what is open on our side.
-    assert "・メールで回答：ログイン画面のエラーメッセージ（弊社、期限：" in status.json["reply"]["body"]
+    assert "・メールで回答：請求書の送付先（弊社、期限：" in status.json["reply"]["body"]
 
 
 def test_a_status_summary_leaves_out_the_series_routine(app, scene, make_meeting):

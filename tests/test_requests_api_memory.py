@@ -60,21 +60,21 @@ def test_a_second_request_reads_no_meeting_no_membership_and_no_contact(client, 
 def test_a_schedule_change_in_another_process_is_seen_by_the_next_triage(
     client, scene, api_headers, make_app
 ):
-    assert post(client, scene, api_headers)["meeting_id"] == scene.review.id
+    assert post(client, scene, api_headers, contact_id=scene.contact.id)["meeting_id"] == scene.review.id
     other = make_app()  # its own caches, as another worker has
     with other.app_context():
         review = db.session.get(Meeting, scene.review.id)
         add_agenda_item(review, title="残りの論点", minutes=45, now=utcnow())  # no free minutes left
         db.session.commit()
     db.session.expire_all()
-    data = post(client, scene, api_headers)
+    data = post(client, scene, api_headers, contact_id=scene.contact.id)
     assert (data["outcome"], data["meeting_id"]) == ("call", None)
 
 
 def test_a_changed_contact_is_read_again(client, scene, api_headers):
     url, headers, contact_id = URL.format(scene.engagement.id), api_headers(scene.owner), scene.contact.id
-    # Only "other" among the reasons: the contact's preferred channel decides (R6).
-    ask = body(contact_id=contact_id, reasons=["other"], expected_minutes=60)
+    # Only "other" among the reasons, on a topic no meeting is about: the contact's channel decides (R10).
+    ask = body(contact_id=contact_id, topic="請求書の送付先", reasons=["other"], expected_minutes=20)
     assert client.post(url, json=ask, headers=headers).json["outcome"] == "email"
     update_contact(db.session.get(Contact, contact_id), {"preferred_channel": "phone"}, now=utcnow())
     db.session.commit()

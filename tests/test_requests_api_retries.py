@@ -31,11 +31,12 @@ def _counts(engagement_id: int) -> tuple[int, int]:
 
 def test_a_retried_call_is_received_and_applied_once(client, scene, api_headers):
     headers = api_headers(scene.owner) | {"Idempotency-Key": "9f0c2b1e-retry"}
-    first = client.post(URL.format(scene.engagement.id), json=BODY, headers=headers)
+    body = BODY | {"contact_id": scene.contact.id}  # 山田 attends the review
+    first = client.post(URL.format(scene.engagement.id), json=body, headers=headers)
     assert first.status_code == 201 and first.json["outcome"] == "agenda_item"
     assert "Idempotent-Replayed" not in first.headers
     before = _counts(scene.engagement.id)
-    again = client.post(URL.format(scene.engagement.id), json=dict(reversed(BODY.items())), headers=headers)
+    again = client.post(URL.format(scene.engagement.id), json=dict(reversed(body.items())), headers=headers)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert (again.json["id"], again.json["agenda_item_id"]) == (
         first.json["id"],

@@ -33,7 +33,7 @@ def test_client_submits_a_request_and_gets_an_honest_thank_you(client, scene):
     assert f"/s/{scene.token}/request/" in response.headers["Location"]
     assert not response.headers["Location"].endswith(f"/request/{req.id}")  # a secret link, not a number
     assert (req.received_via, req.feed_id, req.status) == ("client_page", scene.feed.id, "triaged")
-    assert (req.rule, req.outcome, req.meeting_id) == ("R3", "agenda_item", scene.review.id)
+    assert (req.rule, req.outcome, req.meeting_id) == ("R6", "agenda_item", scene.review.id)
     assert req.reply_language == "ja" and "画面設計レビュー" in req.reply_body
     assert _kinds(req) == ["received", "triaged"]
 
@@ -166,7 +166,7 @@ def test_member_applies_an_agenda_item_and_the_engagement_page_shows_it(client, 
     req = _submit_and_login(client, scene, login)
     revision, sequence = scene.engagement.revision, scene.review.sequence
     page = client.get(f"/requests/{req.id}").get_data(as_text=True)
-    assert "R3" in page and "画面設計レビュー" in page and "mailto:hanako@sakura.example" in page
+    assert "R6" in page and "画面設計レビュー" in page and "mailto:yamada@sakura.example" in page
 
     assert client.post(f"/requests/{req.id}/apply").status_code == 302
     db.session.expire_all()
@@ -272,7 +272,7 @@ def test_reply_by_smtp_through_a_real_server(make_app, scene, smtp_server, login
     )
     assert response.status_code == 302
     [message] = mailbox.messages
-    assert message.rcpt_tos == ["hanako@sakura.example"]
+    assert message.rcpt_tos == ["yamada@sakura.example"]
     parsed = message_from_bytes(message.content, policy=default)
     assert parsed["Subject"] == "Re: 件名" and "編集した本文です。" in parsed.get_body().get_content()
     [req] = _requests()
@@ -300,7 +300,7 @@ def test_a_refusing_mail_server_loses_nothing(make_app, scene, smtp_server, logi
 def test_without_smtp_the_reply_goes_by_mailto_and_can_be_marked(client, scene, login):
     req = _submit_and_login(client, scene, login)
     page = client.get(f"/requests/{req.id}").get_data(as_text=True)
-    assert 'value="send"' not in page and "mailto:hanako@sakura.example?subject=" in page
+    assert 'value="send"' not in page and "mailto:yamada@sakura.example?subject=" in page
     client.post(
         f"/requests/{req.id}/reply", data={"reply_subject": "s", "reply_body": "b", "action": "mark_replied"}
     )
@@ -355,7 +355,7 @@ def test_history_names_channels_and_outcomes_in_words(client, scene, login):
     client.post(f"/requests/{req.id}/override", data={"outcome": "call", "meeting_id": "0"})
     history = client.get(f"/requests/{req.id}").get_data(as_text=True).split('id="history"')[1]
     assert "via the client page" in history
-    assert "R3 → Agenda item" in history and "Agenda item (#" in history and "→ Call" in history
+    assert "R6 → Agenda item" in history and "Agenda item (#" in history and "→ Call" in history
     client.post(f"/requests/{req.id}/apply")
     history = client.get(f"/requests/{req.id}").get_data(as_text=True).split('id="history"')[1]
     assert "call “" in history and "” on the schedule" in history and "(#" not in history.split("call “")[1]
@@ -378,7 +378,7 @@ def test_the_team_hears_of_a_client_request_by_mail(make_app, scene, smtp_server
     parsed = message_from_bytes(mailbox.messages[0].content, policy=default)
     body = parsed.get_body().get_content()
     assert "ログイン画面のエラーメッセージ" in parsed["Subject"]
-    assert f"https://planner.example/requests/{req.id}" in body and "R3" in body
+    assert f"https://planner.example/requests/{req.id}" in body and "R6" in body
 
 
 def test_a_failing_team_mail_is_noted_and_the_request_kept(make_app, scene, smtp_server):

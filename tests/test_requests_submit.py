@@ -80,7 +80,8 @@ def test_a_database_fault_while_applying_keeps_the_bare_request(client, scene, a
         raise OperationalError("INSERT INTO agenda_items", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr("planner.operations.requests.add_agenda_item", lost_connection)
-    response = client.post(URL.format(scene.engagement.id), json=body(), headers=api_headers(scene.owner))
+    ask = body(contact_id=scene.contact.id)  # 山田 attends the review: an agenda item
+    response = client.post(URL.format(scene.engagement.id), json=ask, headers=api_headers(scene.owner))
     assert response.status_code == 201 and response.json["status"] == "failed_triage"
     _req, kinds = saved(response.json["id"])
     assert kinds == ["received", "error"]
@@ -171,8 +172,8 @@ def test_an_answer_by_mail_is_due_on_the_day_the_reply_promised(app, scene):
     zone = scene.engagement.timezone
     drafted_on = next_working_day(datetime.now(scene.engagement.tz).date(), "JP")
     promised = next_working_day(drafted_on, "JP")
-    # Reasons that leave the contact's channel (mail) to decide, and too long for any agenda.
-    ask = body(reasons=["other"], expected_minutes=60, contact_id=scene.contact.id)
+    # Reasons that leave the contact's channel (mail) to decide, on a topic no meeting is about.
+    ask = body(topic="請求書の送付先", reasons=["other"], expected_minutes=20, contact_id=scene.contact.id)
     req, _refused = submit_request(
         scene.engagement,
         ask,

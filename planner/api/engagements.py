@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -37,7 +39,18 @@ SETTINGS = (
     "warning_working_days",
     "quiet_days",
     "cancelled_feed_days",
+    "simple_question_minutes",
+    "many_people",
+    "new_work_minutes",
+    "estimate_working_days",
+    "lunch_from",
+    "lunch_until",
 )
+
+
+def _setting(value):
+    # The lunch hour is a wall-clock time: "12:00".
+    return value.strftime("%H:%M") if isinstance(value, time) else value
 
 
 def base_url() -> str:
@@ -60,7 +73,7 @@ def engagement_json(engagement: Engagement) -> dict:
         "ends_on": engagement.ends_on.isoformat() if engagement.ends_on else None,
         "revision": engagement.revision,
         "role": found.role if found else None,
-        "settings": {key: getattr(engagement, key) for key in SETTINGS},
+        "settings": {key: _setting(getattr(engagement, key)) for key in SETTINGS},
         "created_at": iso(engagement.created_at),
         "updated_at": iso(engagement.updated_at),
         "url": base_url() + url_for("engagements.show", engagement_id=engagement.id),

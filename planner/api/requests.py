@@ -20,10 +20,10 @@ from planner.api.common import (
 from planner.api.openapi import add_paths, error_responses
 from planner.api.request_body import request_values
 from planner.extensions import db
-from planner.models import Contact
+from planner.models import Contact, utcnow
 from planner.models.requests import IDEMPOTENCY_KEY_MAX, MeetingRequest
 from planner.operations.request_rows import NewRequest
-from planner.operations.requests import request_by_key, submit_request
+from planner.operations.requests import explanation_of, request_by_key, submit_request
 from planner.triage import REASONS
 from planner.web.converters import MAX_ID
 
@@ -49,7 +49,7 @@ def request_json(req: MeetingRequest | NewRequest, *, history: bool = False) -> 
         "outcome": req.outcome,
         "decided_outcome": req.decided_outcome,
         "rule": req.rule,
-        "reasons_text": (req.explanation_ja if language.startswith("ja") else req.explanation_en) or None,
+        "reasons_text": explanation_of(req, language, now=utcnow()) or None,
         "meeting_id": req.meeting_id,
         "agenda_item_id": req.agenda_item_id,
         "proposed_call_at": iso(req.proposed_call_at, zone),

@@ -13,6 +13,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -133,6 +134,36 @@ class EngagementSettingsForm(FlaskForm):
         default=30,
         validators=[DataRequired(), NumberRange(0, 365)],
     )
+    simple_question_minutes = IntegerField(
+        _l("A simple question, answered by mail, takes at most (minutes)"),
+        default=10,
+        validators=[Needed(), NumberRange(0, 60)],
+    )
+    many_people = IntegerField(
+        _l("A request with this many people or more becomes a meeting"),
+        default=5,
+        validators=[DataRequired(), NumberRange(2, 100)],
+    )
+    new_work_minutes = IntegerField(
+        _l("A meeting to hear new work lasts (minutes)"),
+        default=60,
+        validators=[DataRequired(), NumberRange(15, 480)],
+    )
+    estimate_working_days = IntegerField(
+        _l("The scope and estimate for new work follow within (working days)"),
+        default=5,
+        validators=[DataRequired(), NumberRange(1, 60)],
+    )
+    lunch_from = TimeField(_l("Lunch hour, kept free of proposed calls: from"), validators=[Optional()])
+    lunch_until = TimeField(_l("Lunch hour: until"), validators=[Optional()])
+
+    def validate_lunch_until(self, field) -> None:
+        """Both ends or neither, and the end after the start."""
+        start, end = self.lunch_from.data, field.data
+        if (start is None) != (end is None):
+            raise ValidationError(_l("Give both ends of the lunch hour, or neither."))
+        if start is not None and end <= start:
+            raise ValidationError(_l("The lunch hour must end after it starts."))
 
 
 class MeetingForm(FlaskForm):

@@ -32,6 +32,10 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(5))
+    # What their replies are signed with.
+    company: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    title: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Part of every session and remember cookie: raising it ends them all (logout, password change, reset).
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -112,6 +116,7 @@ class Contact(db.Model):
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    department: Mapped[str] = mapped_column(String(200), default="", server_default="")
     role: Mapped[str] = mapped_column(String(120), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")

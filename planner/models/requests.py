@@ -60,8 +60,12 @@ class MeetingRequest(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(20))
     rule: Mapped[str | None] = mapped_column(String(4))
     decided_outcome: Mapped[str | None] = mapped_column(String(20))
-    explanation_en: Mapped[str] = mapped_column(Text, default="")
-    explanation_ja: Mapped[str] = mapped_column(Text, default="")
+    # The decision as data (rule parameters, notes, promises); its words are written when it is shown.
+    decision: Mapped[dict | None] = mapped_column(JSON)
+    # phone, video or in_person for a call or meeting; None otherwise.
+    format: Mapped[str | None] = mapped_column(String(20))
+    # [{"starts_at", "ends_at"}] in UTC ISO 8601, in order of preference, for a call or a meeting.
+    proposed_slots: Mapped[list | None] = mapped_column(JSON)
     overridden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The meeting that takes the agenda item, or the call or meeting that applying created.
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.extensions import db
@@ -43,6 +43,17 @@ class Engagement(db.Model):
     warning_working_days: Mapped[int] = mapped_column(Integer, default=2)
     quiet_days: Mapped[int] = mapped_column(Integer, default=30)
     cancelled_feed_days: Mapped[int] = mapped_column(Integer, default=30)
+    simple_question_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    many_people: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    new_work_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    estimate_working_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    # Kept free of calls and meetings proposed by triage, wall-clock in the engagement's zone.
+    lunch_from: Mapped[time | None] = mapped_column(Time)
+    lunch_until: Mapped[time | None] = mapped_column(Time)
+    # Who answers the client's requests from the schedule page (default: the first owner).
+    requests_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", name="fk_engagements_requests_user", ondelete="SET NULL")
+    )
 
     members: Mapped[list[Membership]] = relationship(
         back_populates="engagement", cascade="all, delete-orphan"

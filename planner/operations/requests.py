@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from planner.extensions import db
 from planner.mailer import MailError, send_mail
-from planner.models import AgendaItem, Contact, Engagement, Meeting, User
+from planner.models import AgendaItem, Contact, Engagement, Meeting, MeetingAttendee, User
 from planner.models.commitments import Commitment
 from planner.models.requests import CHANNELS, FORMATS, OPEN_STATUSES, MeetingRequest, RequestEvent
 from planner.models.rows import attached
@@ -28,6 +28,7 @@ from planner.operations.commitments import create_commitment
 from planner.operations.memo import remembered
 from planner.operations.request_rows import NewRequest, write_request
 from planner.operations.schedule import add_agenda_item, create_meeting
+from planner.replies.explanations import MeetingName, explain
 from planner.replies.requests import (
     CommitmentRef,
     MeetingRef,
@@ -45,12 +46,13 @@ from planner.triage import (
     MeetingInfo,
     RequestInfo,
     TriageSettings,
+    answer_day,
     decide,
-    meeting_minutes,
-    propose_call_slot,
-    propose_meeting_slot,
+    decision_data,
+    lunch_for,
+    slots_for,
 )
-from planner.workdays import country_for_zone, local_datetime, next_working_day
+from planner.workdays import country_for_zone, local_datetime
 
 log = logging.getLogger(__name__)
 
@@ -339,14 +341,30 @@ def _commit_keeping_loaded() -> None:
 
 def triage_settings(engagement: Engagement) -> TriageSettings:
     """The engagement's thresholds as the policy takes them (raises TriageError when they are unusable)."""
+    country = engagement.country or country_for_zone(engagement.timezone)
+    lunch = None
+    if engagement.lunch_from is not None and engagement.lunch_until is not None:
+        lunch = (engagement.lunch_from, engagement.lunch_until)
+    elif engagement.id is None:
+        lunch = lunch_for(country)
     return TriageSettings(
         call_max_minutes=engagement.call_max_minutes,
         agenda_horizon_days=engagement.agenda_horizon_days,
         agenda_lead_hours=engagement.agenda_lead_hours,
         urgent_hours=engagement.urgent_hours,
-        country=engagement.country or country_for_zone(engagement.timezone),
+        country=country,
         zone=engagement.timezone,
+        lunch=lunch,
+        simple_question_minutes=_setting(engagement.simple_question_minutes, 10),
+        many_people=_setting(engagement.many_people, 5),
+        new_work_minutes=_setting(engagement.new_work_minutes, 60),
+        estimate_working_days=_setting(engagement.estimate_working_days, 5),
     )
+
+
+def _setting(value: int | None, default: int) -> int:
+    # An engagement made in this very request has no server defaults yet.
+    return default if value is None else value
 
 
 # Built once: triage runs on every request, and building the statement cost more than running it.
@@ -359,6 +377,7 @@ _MEETINGS_FOR_TRIAGE = (
         Meeting.starts_at,
         Meeting.ends_at,
         Meeting.status,
+        Meeting.internal,
         AgendaItem.title.label("item_title"),
         AgendaItem.minutes.label("item_minutes"),
     )
@@ -402,15 +421,34 @@ def meeting_infos(
 
 def _read_meeting_infos(engagement_id: int, since: datetime, until: datetime) -> tuple[MeetingInfo, ...]:
     # Plain columns rather than ORM objects, in one round trip: each meeting's row repeats once per agenda
-    # item (outer join).
+    # item (outer join). Who attends and which request a meeting was made for come in two more.
     params = {"engagement_id": engagement_id, "now": since, "horizon": until}
     db.session.flush()  # pending changes count, as with any ORM query (autoflush)
-    rows = db.session.connection().execute(_MEETINGS_FOR_TRIAGE, params).all()
+    connection = db.session.connection()
+    rows = connection.execute(_MEETINGS_FOR_TRIAGE, params).all()
     grouped: dict[int, tuple[Any, list[tuple[str, int]]]] = {}
     for row in rows:
         _first, agenda = grouped.setdefault(row.id, (row, []))
         if row.item_title is not None:
             agenda.append((row.item_title, row.item_minutes))
+    contacts: dict[int, set[int]] = {}
+    made_for: dict[int, int] = {}
+    if grouped:
+        ids = list(grouped)
+        for meeting_id, contact_id in connection.execute(
+            select(MeetingAttendee.meeting_id, MeetingAttendee.contact_id).where(
+                MeetingAttendee.meeting_id.in_(ids), MeetingAttendee.contact_id.is_not(None)
+            )
+        ):
+            contacts.setdefault(meeting_id, set()).add(contact_id)
+        for request_id, meeting_id in connection.execute(
+            select(MeetingRequest.id, MeetingRequest.meeting_id).where(
+                MeetingRequest.meeting_id.in_(ids),
+                MeetingRequest.outcome.in_(("call", "meeting")),
+                MeetingRequest.applied_at.is_not(None),
+            )
+        ):
+            made_for[meeting_id] = request_id
     return tuple(
         MeetingInfo(
             id=row.id,
@@ -422,6 +460,9 @@ def _read_meeting_infos(engagement_id: int, since: datetime, until: datetime) ->
             agenda_minutes=sum(minutes for _title, minutes in agenda),
             agenda_titles=tuple(title for title, _minutes in agenda),
             cancelled=row.status == "cancelled",
+            internal=bool(row.internal),
+            for_request=made_for.get(row.id),
+            contact_ids=frozenset(contacts.get(row.id, ())),
         )
         for row, agenda in grouped.values()
     )
@@ -440,6 +481,8 @@ def request_info(req: MeetingRequest) -> RequestInfo:
         contact_channel=req.contact.preferred_channel if req.contact else None,
         call_hours=req.contact.call_hours if req.contact else None,
         contact_zone=(req.contact.timezone or None) if req.contact else None,
+        contact_id=req.contact_id,
+        request_id=req.id,
     )
 
 
@@ -532,7 +575,7 @@ def draft_for(
         return draft_reply("meeting", meeting=ref, **common)
     if _answers_with_status(req):
         return draft_reply("email", status=status_summary(engagement, now=now), **common)
-    return draft_reply("email", answer_by=_answer_by(engagement, now), **common)
+    return draft_reply("email", answer_by=_answer_by(req, engagement, now), **common)
 
 
 def _answers_with_status(req: MeetingRequest) -> bool:
@@ -540,10 +583,10 @@ def _answers_with_status(req: MeetingRequest) -> bool:
     return req.rule == "R2" or set(req.reasons or []) == {"status_update"}
 
 
-def _answer_by(engagement: Engagement, now: datetime) -> date:
-    """The day a written answer is promised: the next working day."""
-    country = engagement.country or country_for_zone(engagement.timezone)
-    return next_working_day(now.astimezone(engagement.tz).date(), country)
+def _answer_by(req: MeetingRequest, engagement: Engagement, now: datetime) -> date:
+    """The day a written answer is promised: a simple question's the same day when asked early enough."""
+    simple = (req.decision or {}).get("rule") == "R5"
+    return answer_day(now, triage_settings(engagement), same_day=simple)
 
 
 def _promise_answer(req: MeetingRequest, *, actor: User | None, now: datetime) -> Commitment | None:
@@ -560,7 +603,7 @@ def _promise_answer(req: MeetingRequest, *, actor: User | None, now: datetime) -
     topic = req.topic[:250]
     title = f"メールで回答：{topic}" if language == "ja" else f"Answer by mail: {topic}"
     closes = triage_settings(engagement).workday_end
-    promised = _answer_by(engagement, req.reply_drafted_at or now)
+    promised = _answer_by(req, engagement, req.reply_drafted_at or now)
     due = local_datetime(promised, closes, engagement.timezone)
     data = {
         "title": title,
@@ -572,6 +615,33 @@ def _promise_answer(req: MeetingRequest, *, actor: User | None, now: datetime) -
         "request_id": req.id,
     }
     return create_commitment(engagement, data, actor=actor, now=now)
+
+
+def _promise_followup(req: MeetingRequest, *, actor: User | None, now: datetime) -> Commitment | None:
+    """What a complaint's or new work's reply promises: the next report, or the scope and estimate."""
+    data = req.decision or {}
+    engagement = req.engagement
+    language = reply_language(req.contact.language if req.contact else None, engagement.language)
+    topic = req.topic[:240]
+    if data.get("report_by") and "problem_or_complaint" in (req.reasons or []):
+        title = f"状況のご報告：{topic}" if language == "ja" else f"Report where things stand: {topic}"
+        due = datetime.fromisoformat(data["report_by"])
+    elif data.get("estimate_by") and "new_work_request" in (req.reasons or []):
+        title = f"範囲と見積の送付：{topic}" if language == "ja" else f"Send the scope and estimate: {topic}"
+        closes = triage_settings(engagement).workday_end
+        due = local_datetime(date.fromisoformat(data["estimate_by"]), closes, engagement.timezone)
+    else:
+        return None
+    values = {
+        "title": title,
+        "details": req.details or "",
+        "owed_by": "us",
+        "owner_user_id": actor.id if actor else None,
+        "contact_id": req.contact_id,
+        "due_at": due.astimezone(UTC),
+        "request_id": req.id,
+    }
+    return create_commitment(engagement, values, actor=actor, now=now)
 
 
 def _redraft(
@@ -589,12 +659,19 @@ def _store_decision(req: MeetingRequest, decision: Decision) -> None:
     req.rule = decision.rule
     req.decided_outcome = decision.outcome
     req.outcome = decision.outcome
-    req.explanation_en = decision.reasons_text("en")
-    req.explanation_ja = decision.reasons_text("ja")
+    _store_slots(req, decision)
     req.meeting_id = decision.meeting_id
+
+
+def _store_slots(req: MeetingRequest, decision: Decision) -> None:
+    """The decision's data, slots and format on the request (also for an outcome a member chose)."""
+    data = decision_data(decision)
+    req.decision = data
+    req.format = decision.format
+    req.proposed_slots = data["slots"]
     req.proposed_call_at = decision.proposed_at if decision.outcome == "call" else None
     req.proposed_meeting_at = decision.proposed_at if decision.outcome == "meeting" else None
-    req.proposed_minutes = decision.proposed_minutes
+    req.proposed_minutes = decision.minutes
     req.minutes_saved = decision.minutes_saved
 
 
@@ -650,6 +727,7 @@ def override(
     previous = f"{req.outcome or '—'}" + (f" (#{req.meeting_id})" if req.outcome == "agenda_item" else "")
     req.meeting_id = None
     req.proposed_call_at = req.proposed_meeting_at = None
+    req.proposed_slots, req.format = [], None
     if outcome == "agenda_item":
         meeting = db.session.get(Meeting, meeting_id) if meeting_id else None
         if meeting is None or meeting.engagement_id != engagement.id:
@@ -659,19 +737,15 @@ def override(
         req.meeting_id = meeting.id
         req.proposed_minutes = req.expected_minutes
         req.minutes_saved = max(0, settings.default_meeting_minutes - req.expected_minutes)
-    elif outcome == "call":
-        infos = meeting_infos(engagement, now=now)
-        req.proposed_call_at = propose_call_slot(request_info(req), infos, settings, now=now)
-        req.proposed_minutes = max(5, req.expected_minutes)
-        req.minutes_saved = max(0, settings.default_meeting_minutes - req.proposed_minutes)
-    elif outcome == "meeting":
-        infos = meeting_infos(engagement, now=now)
-        req.proposed_meeting_at = propose_meeting_slot(request_info(req), infos, settings, now=now)
-        req.proposed_minutes = meeting_minutes(request_info(req))
-        req.minutes_saved = 0
+        req.decision = {"outcome": outcome, "rule": "override", "meeting_id": meeting.id, "notes": []}
+    elif outcome in ("call", "meeting"):
+        busy = [(m.starts_at, m.ends_at) for m in meeting_infos(engagement, now=now)]
+        _store_slots(req, slots_for(outcome, request_info(req), settings, now=now, busy=busy))
     else:
         req.proposed_minutes = 0
         req.minutes_saved = settings.default_meeting_minutes
+        answer_by = answer_day(now, settings)
+        req.decision = {"outcome": outcome, "rule": "override", "answer_by": answer_by.isoformat()}
     req.outcome = outcome
     req.overridden_by_id = actor.id
     if req.status in ("received", "failed_triage"):
@@ -736,6 +810,7 @@ def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) ->
         db.session.flush()
         req.meeting_id = meeting.id
         detail = f"{'call' if is_call else 'tentative meeting'} “{meeting.title}” (#{meeting.id})"
+        _promise_followup(req, actor=actor, now=now)
     else:
         detail = "answer by mail"
         if _promise_answer(req, actor=actor, now=now) is not None:
@@ -878,6 +953,29 @@ def commitments_of(req: MeetingRequest) -> list[Commitment]:
     """The commitments that came from this request, such as the answer a reply by mail promised."""
     query = select(Commitment).where(Commitment.request_id == req.id)
     return list(db.session.scalars(query.order_by(Commitment.due_at, Commitment.id)))
+
+
+def explanation_of(req: MeetingRequest, language: str | None, *, now: datetime | None = None) -> str:
+    """Why the request was decided so, in the reader's language, from its stored decision.
+
+    With `now`, the meetings it names are first looked up among those triage has just read.
+    """
+    data = req.decision or {}
+    ids = {data.get("meeting_id")} | {
+        (note.get("params") or {}).get("meeting_id") for note in data.get("notes") or ()
+    }
+    ids.discard(None)
+    named: dict[int, MeetingName] = {}
+    if ids and now is not None:
+        for info in meeting_infos(req.engagement, now=now):
+            if info.id in ids:
+                named[info.id] = MeetingName(info.title, info.starts_at)
+    if ids - named.keys():
+        query = select(Meeting).where(Meeting.id.in_(ids - named.keys()))
+        for meeting in db.session.scalars(query):
+            named[meeting.id] = MeetingName(meeting.title, meeting.starts_at)
+    lines = explain(data, language, zone=req.engagement.timezone, meetings=named)
+    return ("" if (language or "").startswith("ja") else " ").join(lines)
 
 
 def agenda_item_of(req: MeetingRequest) -> AgendaItem | None:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from planner.extensions import db
 from planner.models import AgendaItem, Engagement, Meeting, MeetingAttendee, Membership, User
+from planner.triage import lunch_for
 from planner.workdays import country_for_zone
 
 ENGAGEMENT_FIELDS = (
@@ -26,6 +27,12 @@ ENGAGEMENT_FIELDS = (
     "warning_working_days",
     "quiet_days",
     "cancelled_feed_days",
+    "simple_question_minutes",
+    "many_people",
+    "new_work_minutes",
+    "estimate_working_days",
+    "lunch_from",
+    "lunch_until",
 )
 MEETING_FIELDS = (
     "title",
@@ -46,6 +53,9 @@ def create_engagement(owner: User, data: dict, *, now: datetime) -> Engagement:
     """A new engagement with its creator as owner."""
     values = {k: v for k, v in data.items() if k in ENGAGEMENT_FIELDS and v is not None}
     values.setdefault("country", country_for_zone(values.get("timezone", "Asia/Tokyo")))
+    if "lunch_from" not in values and "lunch_until" not in values:
+        # Japan keeps the lunch hour free; elsewhere there is none unless the team sets one.
+        values["lunch_from"], values["lunch_until"] = lunch_for(values["country"]) or (None, None)
     engagement = Engagement(**values, created_at=now, updated_at=now)
     engagement.members.append(Membership(user=owner, role="owner"))
     db.session.add(engagement)

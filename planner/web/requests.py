@@ -49,6 +49,7 @@ from planner.operations.requests import (
     agenda_item_of,
     apply_decision,
     commitments_of,
+    explanation_of,
     just_received,
     mark_replied,
     notify_team,
@@ -189,9 +190,7 @@ def mailto_link(req: MeetingRequest) -> str | None:
 def explanation(req: MeetingRequest) -> str:
     """The decision's reasons in words, in the reader's language."""
     locale = get_locale()
-    if locale and locale.language == "ja":
-        return req.explanation_ja or req.explanation_en
-    return req.explanation_en or req.explanation_ja
+    return explanation_of(req, locale.language if locale else "en")
 
 
 # --- members --------------------------------------------------------------------------------------------
@@ -434,6 +433,9 @@ def intake(token: str):
     form = IntakeForm(meta={"zone": engagement.timezone})
     if form.validate_on_submit():
         values = form.values()
+        if feed.contact_id:
+            # A contact's own link: the request is theirs, whoever's name was typed.
+            values["contact_id"] = feed.contact_id
         # Sent twice (a double click, the back button): the thank-you page of the request already received.
         req = just_received(engagement, values, received_via="client_page", now=g_now(), feed_id=feed.id)
         if req is None:
