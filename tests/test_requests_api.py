@@ -216,7 +216,7 @@ def test_an_answer_promised_by_mail_becomes_our_commitment(client, scene, api_he
     # The reply promised that very day.
     assert f"{answer_day.month}月{answer_day.day}日" in data["reply"]["body"]
     history = client.get(f"/api/v1/requests/{data['id']}", headers=headers).json["history"]
-    assert history[-1]["detail"] == "answer by mail, tracked as a commitment"
+    assert history[-1]["detail"] == "answer by mail, tracked as our commitment"
     scene.owner.locale = "ja"
     db.session.commit()
     login(client, scene.owner)

@@ -101,7 +101,7 @@ def test_a_retried_call_whose_applying_was_refused_is_refused_alike(client, scen
 
     headers = api_headers(scene.owner) | {"Idempotency-Key": "refused-once"}
     with monkeypatch.context() as patched:
-        patched.setattr(requests_operations, "apply_decision", refuse)
+        patched.setattr(requests_operations.intake, "apply_decision", refuse)
         first = client.post(URL.format(scene.engagement.id), json=BODY, headers=headers)
     assert first.status_code == 409 and "gone or cancelled" in first.json["error"]
     request_id = int(first.json["error"].split("(id ")[1].split(")")[0])

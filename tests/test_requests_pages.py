@@ -114,7 +114,7 @@ def test_a_policy_fault_never_loses_the_request(client, scene, login):
     [req] = _requests()
     assert (req.status, req.outcome, req.details) == ("failed_triage", None, "大事な内容")
     assert _kinds(req) == ["received", "error"]
-    assert "call_max_minutes" in req.events[-1].detail
+    assert "call_max_minutes" in req.events[-1].data["message"]
 
     login(client, scene.owner)
     page = client.get(f"/engagements/{scene.engagement.id}")
@@ -293,7 +293,7 @@ def test_a_refusing_mail_server_loses_nothing(make_app, scene, smtp_server, logi
     assert response.status_code == 200 and "could not be sent" in response.get_data(as_text=True)
     [req] = _requests()
     assert (req.status, req.reply_body) == ("triaged", "手直しした返信")
-    assert _kinds(req)[-1] == "error" and "refused" in req.events[-1].detail
+    assert _kinds(req)[-1] == "error" and "refused" in req.events[-1].data["message"]
     assert mailbox.messages == []
 
 
@@ -390,7 +390,8 @@ def test_a_failing_team_mail_is_noted_and_the_request_kept(make_app, scene, smtp
     [req] = _requests()
     assert req.status == "triaged" and req.topic == "ログイン画面のエラーメッセージ"
     assert _kinds(req) == ["received", "triaged", "error"]
-    assert "Team not notified (sato@example.com)" in req.events[-1].detail
+    assert req.events[-1].data["code"] == "team_not_notified"
+    assert req.events[-1].data["address"] == "sato@example.com"
 
 
 # --- the same request sent twice -------------------------------------------------------------------------

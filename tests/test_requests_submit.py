@@ -36,28 +36,28 @@ def test_a_raising_policy_still_saves_the_request(client, scene, api_headers, mo
     def broken(*_args, **_kwargs):
         raise RuntimeError("policy bug")
 
-    monkeypatch.setattr("planner.operations.requests.decide", broken)
+    monkeypatch.setattr("planner.operations.requests.decisions.decide", broken)
     response = client.post(URL.format(scene.engagement.id), json=body(), headers=api_headers(scene.owner))
     assert response.status_code == 201
     assert (response.json["status"], response.json["outcome"]) == ("failed_triage", None)
     req, kinds = saved(response.json["id"])
     assert (req.details, kinds) == ("大事な内容", ["received", "error"])
-    assert "policy bug" in req.events[1].detail
+    assert "policy bug" in req.events[1].data["message"]
 
 
 @pytest.mark.parametrize("apply", [False, True])
 def test_a_database_fault_while_storing_the_decision_keeps_the_bare_request(
     client, scene, api_headers, monkeypatch, apply
 ):
-    from planner.operations import requests as operations
+    from planner.operations.requests import decisions as operations
 
-    draft = operations._redraft
+    draft = operations.redraft
 
     def unstorable(req, **kwargs):
         draft(req, **kwargs)
         req.topic = None  # NOT NULL, no default: the INSERT with the decision fails in the database
 
-    monkeypatch.setattr(operations, "_redraft", unstorable)
+    monkeypatch.setattr(operations, "redraft", unstorable)
     response = client.post(
         URL.format(scene.engagement.id), json=body(apply=apply), headers=api_headers(scene.owner)
     )
@@ -69,7 +69,7 @@ def test_a_database_fault_while_storing_the_decision_keeps_the_bare_request(
         "大事な内容",
         ["received", "error"],
     )
-    assert "could not be saved" in req.events[1].detail
+    assert req.events[1].data["code"] == "not_saved"
     assert db.session.scalar(select(func.count(MeetingRequest.id))) == 1
 
 
@@ -79,7 +79,7 @@ def test_a_database_fault_while_applying_keeps_the_bare_request(client, scene, a
     def lost_connection(*_args, **_kwargs):
         raise OperationalError("INSERT INTO agenda_items", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr("planner.operations.requests.add_agenda_item", lost_connection)
+    monkeypatch.setattr("planner.operations.requests.decisions.add_agenda_item", lost_connection)
     ask = body(contact_id=scene.contact.id)  # 山田 attends the review: an agenda item
     response = client.post(URL.format(scene.engagement.id), json=ask, headers=api_headers(scene.owner))
     assert response.status_code == 201 and response.json["status"] == "failed_triage"

@@ -4,9 +4,9 @@ Revision ID: 0014_triage_decisions
 Revises: 0013_request_page_token
 Create Date: 2026-12-06 01:00:00
 
-The decision (rule parameters, proposed slots, format) is stored as data and its explanation is written
+A request's history and its decision (rule parameters, proposed slots, format) are stored as data and its explanation is written
 when it is shown, in the reader's language; the stored English and Japanese explanations are kept inside
-that data for requests decided before, so they stay readable. Engagements gain the thresholds of the new
+that data for requests decided before, and the history's old sentences as its text, so they stay readable. Engagements gain the thresholds of the new
 rules and a lunch hour (12:00-13:00 in Japan), contacts a department, users the company, title and phone
 their replies are signed with.
 """
@@ -84,6 +84,18 @@ def upgrade():
         .values(lunch_from=_dt.time(12), lunch_until=_dt.time(13))
     )
 
+    with op.batch_alter_table("request_events") as batch:
+        batch.add_column(sa.Column("data", sa.JSON(), nullable=True))
+    events = sa.table(
+        "request_events", sa.column("id", sa.Integer), sa.column("detail", sa.Text), sa.column("data", sa.JSON)
+    )
+    for row in connection.execute(sa.select(events.c.id, events.c.detail)).all():
+        # Words written before: kept as they were, shown as they are.
+        connection.execute(events.update().where(events.c.id == row.id).values(data={"text": row.detail or ""}))
+    with op.batch_alter_table("request_events") as batch:
+        batch.alter_column("data", existing_type=sa.JSON(), nullable=False)
+        batch.drop_column("detail")
+
     with op.batch_alter_table("contacts") as batch:
         batch.add_column(sa.Column("department", sa.String(200), nullable=False, server_default=""))
     with op.batch_alter_table("users") as batch:
@@ -99,6 +111,18 @@ def downgrade():
         batch.drop_column("company")
     with op.batch_alter_table("contacts") as batch:
         batch.drop_column("department")
+    with op.batch_alter_table("request_events") as batch:
+        batch.add_column(sa.Column("detail", sa.Text(), nullable=False, server_default=""))
+    events = sa.table(
+        "request_events", sa.column("id", sa.Integer), sa.column("detail", sa.Text), sa.column("data", sa.JSON)
+    )
+    connection = op.get_bind()
+    for row in connection.execute(sa.select(events.c.id, events.c.data)).all():
+        data = row.data if isinstance(row.data, dict) else json.loads(row.data or "null") or {}
+        text = data.get("text") or json.dumps(data, ensure_ascii=False)
+        connection.execute(events.update().where(events.c.id == row.id).values(detail=text))
+    with op.batch_alter_table("request_events") as batch:
+        batch.drop_column("data")
     with op.batch_alter_table("engagements") as batch:
         batch.drop_column("requests_user_id")
         batch.drop_column("lunch_until")
@@ -117,7 +141,6 @@ def downgrade():
         sa.column("explanation_ja", sa.Text),
         sa.column("decision", sa.JSON),
     )
-    connection = op.get_bind()
     for row in connection.execute(sa.select(requests.c.id, requests.c.decision)).all():
         data = row.decision if isinstance(row.decision, dict) else json.loads(row.decision or "null") or {}
         legacy = data.get("legacy") or {}

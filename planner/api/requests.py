@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 
 from flask import g, jsonify, request
 
@@ -22,13 +23,13 @@ from planner.api.request_body import request_values
 from planner.extensions import db
 from planner.models import Contact, utcnow
 from planner.models.requests import IDEMPOTENCY_KEY_MAX, MeetingRequest
-from planner.operations.request_rows import NewRequest
 from planner.operations.requests import explanation_of, request_by_key, submit_request
+from planner.replies.history import event_text
 from planner.triage import REASONS
 from planner.web.converters import MAX_ID
 
 
-def request_json(req: MeetingRequest | NewRequest, *, history: bool = False) -> dict:
+def request_json(req: MeetingRequest, *, history: bool = False) -> dict:
     """A request as the API shows it; `reasons_text` is in the caller's language."""
     zone = req.engagement.tz
     language = api_user().locale or "en"
@@ -54,6 +55,11 @@ def request_json(req: MeetingRequest | NewRequest, *, history: bool = False) -> 
         "agenda_item_id": req.agenda_item_id,
         "proposed_call_at": iso(req.proposed_call_at, zone),
         "proposed_meeting_at": iso(req.proposed_meeting_at, zone),
+        "format": req.format,
+        "proposed_slots": [
+            {"starts_at": iso(_utc(slot["starts_at"]), zone), "ends_at": iso(_utc(slot["ends_at"]), zone)}
+            for slot in req.proposed_slots or ()
+        ],
         "minutes_saved": req.minutes_saved,
         "applied_at": iso(req.applied_at, zone),
         "replied_at": iso(req.replied_at, zone),
@@ -65,13 +71,18 @@ def request_json(req: MeetingRequest | NewRequest, *, history: bool = False) -> 
         body["history"] = [
             {
                 "kind": e.kind,
-                "detail": e.detail,
+                "data": e.data,
+                "detail": event_text(e.kind, e.data, language, zone=req.engagement.timezone),
                 "actor": e.actor.email if e.actor else None,
                 "at": iso(e.created_at, zone),
             }
             for e in req.events
         ]
     return body
+
+
+def _utc(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
 def _peek(key: str):
@@ -99,7 +110,7 @@ def _digest(payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _same_body(req: MeetingRequest | NewRequest, digest: str | None) -> None:
+def _same_body(req: MeetingRequest, digest: str | None) -> None:
     if req.body_digest != digest:
         raise ApiError(422, f"This Idempotency-Key was already used for another request (id {req.id}).")
 
@@ -116,7 +127,9 @@ def _replayed(req: MeetingRequest, digest: str, apply: object):
     """
     _same_body(req, digest)
     if apply is True and req.outcome is not None and req.applied_at is None:
-        why = next((e.detail for e in reversed(req.events) if e.kind == "error"), "see its history")
+        errors = [e.data for e in req.events if e.kind == "error"]
+        why = (errors[-1].get("message") or errors[-1].get("text")) if errors else None
+        why = why or "see its history"
         response = json_error(409, _not_applied(req.id, why))
     else:
         response = jsonify(request_json(req))
@@ -202,10 +215,26 @@ _REQUEST_OUT = {
         "id": {"type": "integer"},
         "status": {"type": "string", "enum": ["received", "triaged", "applied", "replied", "failed_triage"]},
         "outcome": {"type": "string", "enum": ["call", "email", "agenda_item", "meeting"], "nullable": True},
-        "rule": {"type": "string", "enum": ["R1", "R2", "R3", "R4", "R5", "R6"], "nullable": True},
+        "rule": {
+            "type": "string",
+            "enum": [f"R{n}" for n in range(1, 11)] + ["override"],
+            "nullable": True,
+        },
         "reasons_text": {"type": "string", "nullable": True},
         "meeting_id": {"type": "integer", "nullable": True},
         "proposed_call_at": {"type": "string", "format": "date-time", "nullable": True},
+        "format": {"type": "string", "enum": ["phone", "video", "in_person"], "nullable": True},
+        "proposed_slots": {
+            "type": "array",
+            "description": "Two or three times, by preference, for a call or meeting; empty otherwise.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "starts_at": {"type": "string", "format": "date-time"},
+                    "ends_at": {"type": "string", "format": "date-time"},
+                },
+            },
+        },
         "minutes_saved": {"type": "integer"},
         "reply": {
             "type": "object",
@@ -222,7 +251,11 @@ _REQUEST_OUT = {
                 "type": "object",
                 "properties": {
                     "kind": {"type": "string"},
-                    "detail": {"type": "string"},
+                    "data": {"type": "object", "description": "What happened, as codes and values."},
+                    "detail": {
+                        "type": "string",
+                        "description": "The same in words, in the caller's language.",
+                    },
                     "actor": {"type": "string", "nullable": True},
                     "at": {"type": "string", "format": "date-time"},
                 },

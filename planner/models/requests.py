@@ -21,7 +21,7 @@ OPEN_STATUSES = ("received", "triaged", "applied", "failed_triage")
 TOPIC_MAX, DETAILS_MAX, NAME_MAX, EMAIL_MAX = 300, 4000, 120, 254
 MINUTES_RANGE, PEOPLE_RANGE = (5, 480), (1, 100)
 IDEMPOTENCY_KEY_MAX = 255
-EVENT_KINDS = ("received", "triaged", "overridden", "applied", "replied", "error")
+EVENT_KINDS = ("received", "triaged", "overridden", "applied", "booked", "replied", "error")
 
 
 class MeetingRequest(db.Model):
@@ -128,7 +128,8 @@ class RequestEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("meeting_requests.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    detail: Mapped[str] = mapped_column(Text, default="")
+    # What happened as data (codes, ids, titles as they were); its words are written when it is shown.
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

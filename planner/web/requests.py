@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import quote
 
 from flask import (
@@ -55,13 +54,14 @@ from planner.operations.requests import (
     notify_team,
     open_requests,
     override,
-    receive_request,
     request_stats,
     save_reply,
     send_reply,
+    submit_request,
     triage_request,
     urgency,
 )
+from planner.replies.history import event_text
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for
 from planner.web.formatting import current_language, fmt_datetime
@@ -96,7 +96,6 @@ EVENT_LABELS = {
 }
 
 
-OUTCOME_CODES = re.compile(r"\b(?:agenda_item|call|email|meeting)\b")
 CHANNEL_LABELS = {
     "client_page": _l("the client page"),
     "phone": _l("phone"),
@@ -108,35 +107,11 @@ CHANNEL_LABELS = {
 
 
 def history_text(event, req: MeetingRequest) -> str:
-    """An event's detail in the reader's language where it is made of codes (channels, rules, outcomes)."""
-    if event.kind == "received":
-        return _("via %(channel)s", channel=CHANNEL_LABELS.get(req.received_via, req.received_via))
-    if event.kind in ("triaged", "overridden"):
-        # One pass, so that a label never gets replaced again.
-        return OUTCOME_CODES.sub(lambda found: str(OUTCOME_LABELS[found.group(0)]), event.detail)
-    if event.kind == "applied":
-        return _applied_text(event.detail)
-    return event.detail
-
-
-# What apply_decision writes in the history, by outcome; the meeting's title is kept as written.
-_APPLIED = (
-    (re.compile(r"agenda item on “(.*)” \(#\d+\)"), _l("agenda item on “%(title)s”")),
-    (re.compile(r"call “(.*)” \(#\d+\)"), _l("call “%(title)s” on the schedule")),
-    (re.compile(r"tentative meeting “(.*)” \(#\d+\)"), _l("tentative meeting “%(title)s” on the schedule")),
-)
-
-
-def _applied_text(detail: str) -> str:
-    if detail == "answer by mail":
-        return _("answer by mail")
-    if detail == "answer by mail, tracked as a commitment":
-        return _("answer by mail, tracked as our commitment")
-    for pattern, words in _APPLIED:
-        found = pattern.fullmatch(detail)
-        if found:
-            return str(words) % {"title": found.group(1)}
-    return detail
+    """An event in the reader's language, written from its kind and data."""
+    locale = get_locale()
+    return event_text(
+        event.kind, event.data, locale.language if locale else "en", zone=req.engagement.timezone
+    )
 
 
 def request_for(request_id: int, role: str = "viewer") -> MeetingRequest:
@@ -144,16 +119,6 @@ def request_for(request_id: int, role: str = "viewer") -> MeetingRequest:
     req = db.session.get(MeetingRequest, request_id)
     check_role(req.engagement if req else None, role)
     return req
-
-
-def _triage_quietly(req: MeetingRequest) -> None:
-    """Triage and commit; the request is already saved, so any failure here only gets logged."""
-    try:
-        triage_request(req, now=g_now(), actor=current_user if current_user.is_authenticated else None)
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - the saved request must survive whatever happens here
-        db.session.rollback()
-        log.exception("triage of request %s could not be saved", req.id)
 
 
 def _upcoming_meetings(engagement) -> list[Meeting]:
@@ -230,11 +195,12 @@ def new(engagement_id: int):
             flash(_("This request was logged a moment ago; here it is."), "info")
             return redirect(url_for(".show", request_id=earlier.id))
         try:
-            req = receive_request(engagement, values, received_via=came_by, now=g_now(), actor=current_user)
+            req, _refused = submit_request(
+                engagement, values, received_via=came_by, now=g_now(), actor=current_user
+            )
         except RequestError as error:
             flash(str(error), "error")
         else:
-            _triage_quietly(req)
             flash(_("Request logged and triaged. Review the decision, then apply it and reply."), "success")
             return redirect(url_for(".show", request_id=req.id))
     return render_template("requests/new.html", engagement=engagement, form=form), 400 if form.errors else 200
@@ -368,7 +334,7 @@ def reply(request_id: int):
             )
         db.session.commit()
     elif action == "mark_replied":
-        mark_replied(req, actor=current_user, now=g_now(), how="from the member's own mail")
+        mark_replied(req, actor=current_user, now=g_now(), how="own_mail")
         db.session.commit()
         flash(_("Marked as answered."), "success")
     else:
@@ -439,13 +405,12 @@ def intake(token: str):
         # Sent twice (a double click, the back button): the thank-you page of the request already received.
         req = just_received(engagement, values, received_via="client_page", now=g_now(), feed_id=feed.id)
         if req is None:
-            req = receive_request(
+            req, _refused = submit_request(
                 engagement, values, received_via="client_page", now=g_now(), feed_id=feed.id
             )
             page = issue_page_token(req)
             db.session.commit()
             _remember_page(req.id, page)
-            _triage_quietly(req)
             _notify_after_response(req.id)
         page = session.get(PAGES, {}).get(str(req.id))
         if page is None:
