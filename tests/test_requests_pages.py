@@ -49,7 +49,7 @@ def test_a_known_address_links_the_request_to_the_contact(client, scene):
     client.post(f"/s/{scene.token}/request", data=request_data(requester_email="Yamada@Sakura.example"))
     [req] = _requests()
     assert req.contact_id == scene.contact.id and req.reply_to == "yamada@sakura.example"
-    assert req.reply_body.startswith("山田様")
+    assert req.reply_body.split("\n\n")[0].endswith("山田 様")
 
 
 def test_invalid_intake_saves_nothing_and_says_why(client, scene):
@@ -216,7 +216,7 @@ def test_override_to_a_meeting_and_to_another_agenda(client, scene, login, make_
     [req] = _requests()
     created = db.session.get(Meeting, req.meeting_id)
     assert (created.status, created.kind) == ("tentative", "other") and created.purpose.startswith(
-        "「ログイン画面"
+        "ログイン画面のエラーメッセージについて"
     )
 
 

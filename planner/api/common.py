@@ -26,7 +26,7 @@ from planner.web.converters import MAX_ID
 from planner.web.feeds import feed_state_ttl
 
 # The user's columns a remembered token brings back; the password hash stays out of memory.
-_USER_COLUMNS = ("id", "email", "name", "locale", "created_at")
+_USER_COLUMNS = ("id", "email", "name", "locale", "created_at", "company", "title", "phone")
 
 
 def api_user() -> User:

@@ -1,17 +1,36 @@
-"""Drafted replies to meeting requests, one per triage outcome, in Japanese or English.
+"""Drafted replies to meeting requests, written from the decision's data in the reader's language.
 
-The replies are honest: they say what will happen and when (an agenda item on a named meeting, a
-call at a proposed time, a status summary, a proposed meeting with its purpose). They never make
-up an excuse for not meeting; the member edits the draft before it is sent.
+A reply a consultant sends as is: addressed to the contact's organisation, department and role, signed with
+the member's profile, times in the contact's zone with its abbreviation, an apology first for a complaint,
+the meeting's place and link for an agenda item, the proposed times and the link to pick one. Honest: it
+never makes up an excuse and never claims a speed the proposed times do not keep.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from planner.replies.formatting import format_date, format_datetime, format_time, is_japanese
+from planner.replies.formatting import format_date, is_japanese
+from planner.replies.letters import Addressee, Sender, format_moment, format_span, frame, quoted
+from planner.replies.purposes import call_purpose, proposed_purpose
+from planner.replies.status import StatusSummary, status_body
+
+__all__ = [
+    "Addressee",
+    "MeetingRef",
+    "Reply",
+    "ReplyInput",
+    "Sender",
+    "StatusSummary",
+    "call_purpose",
+    "draft_reply",
+    "proposed_purpose",
+    "reply_language",
+]
 
 
 @dataclass(frozen=True)
@@ -25,31 +44,43 @@ class Reply:
 
 @dataclass(frozen=True)
 class MeetingRef:
-    """A meeting as a reply mentions it; `starts_at` is aware."""
+    """A meeting as a reply mentions it; `purpose` is empty when it says nothing (a vague one)."""
 
     title: str
     purpose: str
     starts_at: datetime
     minutes: int
     desired_outcome: str = ""
+    location: str = ""
+    conference_url: str = ""
+
+    @property
+    def ends_at(self) -> datetime:
+        """When it ends."""
+        return self.starts_at + timedelta(minutes=self.minutes)
 
 
 @dataclass(frozen=True)
-class CommitmentRef:
-    """An open commitment for a status summary; `owed_by` is "us" or "client"."""
+class ReplyInput:
+    """What a reply is written from: the request, the stored decision and who writes to whom."""
 
-    title: str
-    owed_by: str
-    due_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class StatusSummary:
-    """Where things stand: next meetings, open agenda items (meeting title, item title), commitments."""
-
-    meetings: tuple[MeetingRef, ...] = ()
-    open_items: tuple[tuple[str, str], ...] = ()
-    commitments: tuple[CommitmentRef, ...] = ()
+    outcome: str
+    topic: str
+    language: str
+    # The contact's zone (the engagement's when they are not elsewhere).
+    zone: str
+    now: datetime
+    decision: Mapping[str, Any] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
+    minutes: int = 15
+    to: Addressee | None = None
+    sender: Sender | None = None
+    meeting: MeetingRef | None = None
+    status: StatusSummary | None = None
+    booking_url: str | None = None
+    needed_by: datetime | None = None
+    # The engagement's zone: dates a promise is kept on are counted there.
+    home_zone: str = "Asia/Tokyo"
 
 
 def reply_language(*candidates: str | None) -> str:
@@ -62,350 +93,302 @@ def reply_language(*candidates: str | None) -> str:
     return "en"
 
 
-def proposed_purpose(topic: str, reasons: tuple[str, ...], language: str) -> tuple[str, str]:
-    """Purpose and desired outcome for a dedicated meeting, prefilled from the request."""
-    reasons_set = set(reasons)
-    if is_japanese(language):
-        if "problem_or_complaint" in reasons_set:
-            return (
-                f"「{topic}」の問題について直接お話を伺い、状況を確認する",
-                "対応策と完了の目処を合意する",
-            )
-        purpose = f"「{topic}」について協議する"
-        if "decision_needed" in reasons_set:
-            return purpose, f"「{topic}」について結論を出し、担当者と期限を決める"
-        if "review_materials" in reasons_set:
-            return purpose, "資料を確認し、指摘事項と対応方針を合意する"
-        if "new_work_request" in reasons_set:
-            return purpose, "新しいご依頼の範囲・優先度・進め方を合意する"
-        return purpose, f"「{topic}」の今後の進め方を合意する"
-    if "problem_or_complaint" in reasons_set:
-        return (
-            f"Hear the problem with {topic} first-hand and understand what happened",
-            "A fix and its date agreed",
-        )
-    purpose = f"Discuss {topic}"
-    if "decision_needed" in reasons_set:
-        return purpose, f"A decision on {topic}, with an owner and a date"
-    if "review_materials" in reasons_set:
-        return purpose, "The materials reviewed and the comments agreed"
-    if "new_work_request" in reasons_set:
-        return purpose, "The new work's scope, priority and next steps agreed"
-    return purpose, f"Next steps on {topic} agreed"
-
-
-def call_purpose(topic: str, reasons: tuple[str, ...], language: str) -> tuple[str, str, str]:
-    """Title, purpose and desired outcome of a short call put on the schedule for a request."""
-    complaint = "problem_or_complaint" in reasons
-    if is_japanese(language):
-        if complaint:
-            return (
-                f"電話：{topic}",
-                f"「{topic}」の問題について直接お話を伺う",
-                "対応策と完了の目処を合意する",
-            )
-        return f"電話：{topic}", f"「{topic}」について電話で確認する", "確認事項への回答と次の対応を合意する"
-    if complaint:
-        return (
-            f"Call: {topic}",
-            f"Hear about the problem with {topic} first-hand",
-            "A fix and its date agreed",
-        )
-    return f"Call: {topic}", f"Settle {topic} by phone", "Questions answered and next steps agreed"
-
-
-def draft_reply(
-    outcome: str,
-    *,
-    topic: str,
-    language: str,
-    zone: str,
-    now: datetime,
-    contact_name: str | None = None,
-    sender_name: str | None = None,
-    meeting: MeetingRef | None = None,
-    call_at: datetime | None = None,
-    minutes: int = 15,
-    status: StatusSummary | None = None,
-    complaint: bool = False,
-    answer_by: date | None = None,
-    their_zone: str | None = None,
-) -> Reply:
-    """The drafted reply for a triage outcome (`call`, `email`, `agenda_item`, `meeting`).
-
-    `meeting` is the meeting that takes the agenda item, or the proposed meeting; `call_at` the
-    proposed call; `status` makes an email a status summary; `answer_by` is when a written answer
-    is promised (default: today in the engagement's zone); `their_zone` is where the contact is, when
-    that is not the engagement's zone: a call's time is then written in theirs.
-    """
-    lang = reply_language(language)
+def draft_reply(data: ReplyInput) -> Reply:
+    """The drafted reply for the request's outcome (`call`, `email`, `agenda_item`, `meeting`)."""
+    lang = reply_language(data.language)
     ja = lang == "ja"
-    topic = topic.strip()
-    if outcome == "agenda_item":
-        if meeting is None:
+    complaint = "problem_or_complaint" in data.reasons
+    if data.outcome == "agenda_item":
+        if data.meeting is None:
             raise ValueError("an agenda item reply needs the meeting")
-        parts = _agenda_ja(topic, meeting, zone, minutes) if ja else _agenda_en(topic, meeting, zone, minutes)
-    elif outcome == "call":
-        if call_at is None:
-            raise ValueError("a call reply needs the proposed time")
-        when = _call_time(call_at, zone, their_zone, lang)
-        parts = _call_ja(topic, when, minutes, complaint) if ja else _call_en(topic, when, minutes, complaint)
-    elif outcome == "meeting":
-        if meeting is None:
-            raise ValueError("a meeting reply needs the proposed meeting")
-        parts = (
-            _meeting_ja(topic, meeting, zone, complaint)
-            if ja
-            else _meeting_en(topic, meeting, zone, complaint)
-        )
-    elif outcome == "email" and status is not None:
-        parts = _status_ja(topic, status, zone) if ja else _status_en(topic, status, zone)
-    elif outcome == "email":
-        by = answer_by or now.astimezone(ZoneInfo(zone)).date()
-        parts = _written_ja(topic, by, now, zone) if ja else _written_en(topic, by, now, zone)
+        subject, body = _agenda(data, ja)
+    elif data.outcome in ("call", "meeting"):
+        subject, body = _proposal(data, ja, complaint)
+    elif data.outcome == "email" and data.status is not None:
+        subject, body = status_body(data.topic, data.status, lang, data.zone)
+    elif data.outcome == "email":
+        subject, body = _written(data, ja)
     else:
-        raise ValueError(f"unknown outcome: {outcome}")
-    subject, body = parts
-    return Reply(subject=subject, body=_frame(body, lang, contact_name, sender_name), language=lang)
-
-
-def _frame(body: str, lang: str, contact_name: str | None, sender_name: str | None) -> str:
-    """Greeting and closing around the body, as a letter in that language opens and ends."""
-    name = (contact_name or "").strip()
-    sender = (sender_name or "").strip()
-    if lang == "ja":
-        opening = f"{name}様" if name else "ご担当者様"
-        intro = f"お世話になっております。{sender}です。" if sender else "お世話になっております。"
-        closing = "引き続き、何卒よろしくお願いいたします。"
-        return "\n".join([opening, "", intro, "", body, "", closing] + (["", sender] if sender else []))
-    opening = f"Dear {name}," if name else "Hello,"
-    closing = "Kind regards," + (f"\n{sender}" if sender else "")
-    return "\n".join([opening, "", body, "", closing])
-
-
-# --- Japanese -------------------------------------------------------------------------------------------
-
-
-def _ja_about(topic: str) -> str:
-    """「topic」の件, without doubling 件 when the client already wrote it."""
-    return f"「{topic}」" if topic.endswith("件") else f"「{topic}」の件"
-
-
-def _agenda_ja(topic: str, meeting: MeetingRef, zone: str, minutes: int) -> tuple[str, str]:
-    when = format_datetime(meeting.starts_at, zone, "ja")
-    day = format_date(meeting.starts_at.astimezone(ZoneInfo(zone)).date(), "ja")
-    body = (
-        f"{_ja_about(topic)}、ご連絡いただきありがとうございます。\n\n"
-        f"本件は、{when}からの「{meeting.title}」の中で、{minutes}分ほどお時間をいただいて"
-        "ご相談させていただければと存じます。\n"
-        f"この打ち合わせは「{meeting.purpose}」を目的としており、議題に本件を加えさせていただきます。\n\n"
-        "事前にご用意いただく資料や、あらかじめ共有しておきたい点がございましたら、"
-        "お知らせいただけますと幸いです。\n"
-        "それまでにお急ぎの事情が生じた場合は、ご遠慮なくお電話ください。"
-    )
-    return f"Re: {topic}（{day}の「{meeting.title}」にてご相談）", body
-
-
-def _call_time(call_at: datetime, zone: str, their_zone: str | None, language: str) -> str:
-    """When the call is, in the contact's own zone (named) when they are elsewhere."""
-    if not their_zone or their_zone == zone:
-        return format_datetime(call_at, zone, language)
-    local = call_at.astimezone(ZoneInfo(their_zone))
-    if language == "ja":
-        return f"{format_datetime(call_at, their_zone, language)}（現地時間、{local.tzname()}）"
-    return f"{format_datetime(call_at, their_zone, language, with_zone=False)} your time ({local.tzname()})"
-
-
-def _call_ja(topic: str, when: str, minutes: int, complaint: bool) -> tuple[str, str]:
+        raise ValueError(f"unknown outcome: {data.outcome}")
+    closing = ""
     if complaint:
-        body = (
-            f"{_ja_about(topic)}、ご連絡いただきありがとうございます。"
-            "ご心配をおかけしており、申し訳ございません。\n\n"
-            "まずは直接お話を伺い、状況を確認させていただきたく存じます。\n"
-            f"{when}ごろ、こちらからお電話を差し上げてもよろしいでしょうか"
-            f"（{minutes}分ほどを想定しております）。\n"
-            "ご都合が悪いようでしたら、お手数ですがご希望の日時をお知らせください。"
+        closing = "重ねてお詫び申し上げます。" if ja else "Once again, I am sorry for the trouble."
+    return Reply(
+        subject=subject, body=frame(body, data.to, data.sender, lang, closing=closing), language=lang
+    )
+
+
+# --- proposals: a call or a meeting ----------------------------------------------------------------------
+
+_FORMATS = {
+    "phone": ("a phone call", "お電話"),
+    "video": ("a video call", "ビデオ会議"),
+    "in_person": ("a meeting in person", "対面でのお打ち合わせ"),
+}
+
+
+def _slots(data: ReplyInput) -> list[tuple[datetime, datetime]]:
+    return [
+        (datetime.fromisoformat(s["starts_at"]), datetime.fromisoformat(s["ends_at"]))
+        for s in data.decision.get("slots") or ()
+    ]
+
+
+def _after_needed_by(data: ReplyInput) -> dict | None:
+    return next(
+        (n["params"] for n in data.decision.get("notes") or () if n["code"] == "after_needed_by"), None
+    )
+
+
+def _proposal(data: ReplyInput, ja: bool, complaint: bool) -> tuple[str, str]:
+    lang = "ja" if ja else "en"
+    is_call = data.outcome == "call"
+    fmt = data.decision.get("format") or ("phone" if is_call else "video")
+    cause = data.decision.get("cause")
+    slots = _slots(data)
+    lines: list[str] = []
+    if complaint:
+        lines.append(
+            f"{quoted(data.topic, lang)}の件では、大変ご迷惑をおかけしており、誠に申し訳ございません。"
+            if ja
+            else f"I am sorry for the trouble this has caused with {quoted(data.topic, lang)}."
         )
-        return f"Re: {topic}（お電話でのご相談のお願い）", body
-    body = (
-        f"{_ja_about(topic)}、ご連絡いただきありがとうございます。\n\n"
-        f"本件は、お電話で{minutes}分ほどお話しできれば、早く確実に進められるかと存じます。\n"
-        f"{when}ごろ、こちらからお電話を差し上げてもよろしいでしょうか。\n"
-        "ご都合が悪いようでしたら、お手数ですがご希望の日時をお知らせください。"
-    )
-    return f"Re: {topic}（お電話でのご相談のお願い）", body
-
-
-def _meeting_ja(topic: str, meeting: MeetingRef, zone: str, complaint: bool) -> tuple[str, str]:
-    when = format_datetime(meeting.starts_at, zone, "ja")
-    end = format_time(meeting.starts_at + timedelta(minutes=meeting.minutes), zone)
-    lead = (
-        f"{_ja_about(topic)}、ご連絡いただきありがとうございます。ご心配をおかけしており、申し訳ございません。\n\n"
-        "まずは直接お会いしてお話を伺いたく、お打ち合わせの場を設けさせていただければと存じます。\n"
-        if complaint
-        else f"{_ja_about(topic)}、ご連絡いただきありがとうございます。\n\n"
-        "本件は、お打ち合わせの場を設けてじっくりご相談させていただきたく存じます。\n"
-    )
-    lines = [f"日時：{when}〜{end}", f"目的：{meeting.purpose}"]
-    if meeting.desired_outcome:
-        lines.append(f"目指す成果：{meeting.desired_outcome}")
-    body = (
-        lead
-        + "以下の日程でいかがでしょうか。\n\n"
-        + "\n".join(lines)
-        + "\n\nご都合が合わない場合は、候補の日時をいくつかお知らせいただけますと幸いです。"
-    )
-    return f"Re: {topic}（お打ち合わせ日程のご相談）", body
-
-
-def _purposes_once(meetings: tuple[MeetingRef, ...]) -> list[tuple[MeetingRef, bool]]:
-    """Each meeting, and whether its purpose is said: once per purpose, as a series shares one."""
-    said: set[str] = set()
-    marked = []
-    for meeting in meetings:
-        first = bool(meeting.purpose) and meeting.purpose not in said
-        said.add(meeting.purpose)
-        marked.append((meeting, first))
-    return marked
-
-
-def _status_ja(topic: str, status: StatusSummary, zone: str) -> tuple[str, str]:
-    sections: list[str] = []
-    if status.meetings:
-        rows = [
-            f"・{format_datetime(m.starts_at, zone, 'ja')}　{m.title}"
-            + (f"（目的：{m.purpose}）" if first else "")
-            for m, first in _purposes_once(status.meetings)
-        ]
-        sections.append("■今後の打ち合わせ\n" + "\n".join(rows))
-    if status.open_items:
-        sections.append(
-            "■未了の議題\n" + "\n".join(f"・{item}（{title}）" for title, item in status.open_items)
-        )
-    if status.commitments:
-        rows = []
-        for c in status.commitments:
-            owner = "弊社" if c.owed_by == "us" else "貴社"
-            due = (
-                f"、期限：{format_date(c.due_at.astimezone(ZoneInfo(zone)).date(), 'ja')}" if c.due_at else ""
+        if cause == "ours":
+            lines.append(
+                "何が起きたのか、原因と復旧の見通しを直接ご説明させてください。"
+                if ja
+                else "I would like to explain what happened, why, and how we are putting it right."
             )
-            rows.append(f"・{c.title}（{owner}{due}）")
-        sections.append("■対応中の事項\n" + "\n".join(rows))
-    if not sections:
-        sections.append("現時点で予定している打ち合わせや、対応中の事項はございません。")
-    body = (
-        f"{_ja_about(topic)}、お問い合わせいただきありがとうございます。\n"
-        "現在の状況を以下にまとめましたので、ご確認ください。\n\n"
-        + "\n\n".join(sections)
-        + "\n\nご不明な点や気になる点がございましたら、お気軽にお知らせください。"
-    )
-    return f"Re: {topic}（進捗状況のご報告）", body
-
-
-def _written_ja(topic: str, by: date, now: datetime, zone: str) -> tuple[str, str]:
-    today = now.astimezone(ZoneInfo(zone)).date()
-    when = "本日中" if by == today else f"{format_date(by, 'ja')}まで"
-    body = (
-        f"{_ja_about(topic)}、ご連絡いただきありがとうございます。\n\n"
-        "本件につきましては、メールにてご回答させていただきます。\n"
-        f"内容を確認のうえ、{when}に改めてご連絡いたします。\n"
-        "お電話でのご相談をご希望の場合は、お気軽にお申し付けください。"
-    )
-    return f"Re: {topic}", body
-
-
-# --- English --------------------------------------------------------------------------------------------
-
-
-def _agenda_en(topic: str, meeting: MeetingRef, zone: str, minutes: int) -> tuple[str, str]:
-    when = format_datetime(meeting.starts_at, zone, "en")
-    day = format_date(meeting.starts_at.astimezone(ZoneInfo(zone)).date(), "en")
-    body = (
-        f"Thank you for getting in touch about {topic}.\n\n"
-        f"We will cover this at the {meeting.title} on {when}, whose purpose is: {meeting.purpose}. "
-        f"I am adding it to the agenda with about {minutes} minutes.\n\n"
-        "If there is anything we should read or prepare beforehand, please send it over. "
-        "If something becomes urgent before then, just call me."
-    )
-    return f"Re: {topic} (at the {meeting.title} on {day})", body
-
-
-def _call_en(topic: str, when: str, minutes: int, complaint: bool) -> tuple[str, str]:
-    if complaint:
-        body = (
-            f"Thank you for telling us about {topic}, and I am sorry for the trouble.\n\n"
-            "I would like to hear about it from you directly and make sure it is put right. "
-            f"Could I call you on {when}? I expect it to take about {minutes} minutes. "
-            "If that time does not suit you, let me know one that does."
+        else:
+            lines.append(
+                "まずは状況を詳しくお伺いし、次の対応を一緒に決めさせてください。"
+                if ja
+                else "I would like to hear exactly what happened and agree the next step with you."
+            )
+    else:
+        lines.append(
+            f"{quoted(data.topic, lang)}の件、ご連絡いただきありがとうございます。"
+            if ja
+            else f"Thank you for your message about {quoted(data.topic, lang)}."
         )
-        return f"Re: {topic} (could I call you?)", body
-    body = (
-        f"Thank you for getting in touch about {topic}.\n\n"
-        f"Could we settle this by phone? It should take about {minutes} minutes. "
-        f"I can call you on {when}. If that time does not suit you, let me know one that does."
-    )
-    return f"Re: {topic} (a quick call?)", body
-
-
-def _meeting_en(topic: str, meeting: MeetingRef, zone: str, complaint: bool) -> tuple[str, str]:
-    when = format_datetime(meeting.starts_at, zone, "en", with_zone=False)
-    end = format_time(meeting.starts_at + timedelta(minutes=meeting.minutes), zone)
-    zone_name = meeting.starts_at.astimezone(ZoneInfo(zone)).tzname()
-    lead = (
-        f"Thank you for telling us about {topic}, and I am sorry for the trouble. "
-        "I would like to meet and hear about it from you directly.\n\n"
-        if complaint
-        else f"Thank you for getting in touch about {topic}. This deserves a meeting of its own.\n\n"
-    )
-    lines = [f"When: {when}–{end} {zone_name}", f"Purpose: {meeting.purpose}"]
-    if meeting.desired_outcome:
-        lines.append(f"Desired outcome: {meeting.desired_outcome}")
-    body = (
-        lead
-        + "I propose:\n\n"
-        + "\n".join(lines)
-        + "\n\nIf that time does not work for you, please suggest a couple of alternatives."
-    )
-    day = format_date(meeting.starts_at.astimezone(ZoneInfo(zone)).date(), "en")
-    return f"Re: {topic} (proposed meeting on {day})", body
-
-
-def _status_en(topic: str, status: StatusSummary, zone: str) -> tuple[str, str]:
-    sections: list[str] = []
-    if status.meetings:
-        rows = [
-            f"- {format_datetime(m.starts_at, zone, 'en')}: {m.title}"
-            + (f" (purpose: {m.purpose})" if first else "")
-            for m, first in _purposes_once(status.meetings)
+    lines.append("")
+    minutes = data.minutes
+    if is_call and complaint:
+        lines.append(
+            f"こちらからお電話を差し上げたく存じます。以下のいずれかのお時間はいかがでしょうか（{minutes}分ほど）。"
+            if ja
+            else f"I would like to call you. Any of these times would suit me (about {minutes} minutes):"
+        )
+    elif is_call:
+        how = _FORMATS.get(fmt, _FORMATS["phone"])[1 if ja else 0]
+        lines.append(
+            f"{how}で{minutes}分ほどお話しできればと存じます。以下のいずれかのお時間はいかがでしょうか。"
+            if ja
+            else f"Could we talk it through on {how}? About {minutes} minutes should do; I can call you at "
+            "any of these times:"
+        )
+    else:
+        purpose, outcome = proposed_purpose(data.topic, data.reasons, lang, cause)
+        how = _FORMATS.get(fmt, _FORMATS["video"])[1 if ja else 0]
+        if ja:
+            lines += [
+                "本件は、お打ち合わせの場を設けてご相談させていただきたく存じます。",
+                "",
+                f"目的：{purpose}",
+                f"目指す成果：{outcome}",
+                f"形式：{how}（{minutes}分）",
+                "",
+                "以下のいずれかの日時はいかがでしょうか。",
+            ]
+        else:
+            lines += [
+                "This deserves a meeting of its own. I propose:",
+                "",
+                f"Purpose: {purpose}",
+                f"Desired outcome: {outcome}",
+                f"Format: {how}, {minutes} minutes",
+                "",
+                "Any of these times would suit us:",
+            ]
+    lines += [("・" if ja else "- ") + format_span(start, end, data.zone, lang) for start, end in slots]
+    lines += _honest_timing(data, ja, slots)
+    if data.booking_url:
+        lines += [
+            "",
+            f"ご都合のよい日時は、こちらからお選びいただけます：{data.booking_url}"
+            if ja
+            else f"You can pick the time that suits you here: {data.booking_url}",
         ]
-        sections.append("Next meetings:\n" + "\n".join(rows))
-    if status.open_items:
-        sections.append(
-            "Open agenda items:\n" + "\n".join(f"- {item} ({title})" for title, item in status.open_items)
+    lines.append("")
+    if complaint:
+        lines.append(
+            "上記以外でも、ご都合のよいお時間をお知らせいただければ、いつでも折り返しお電話いたします。"
+            if ja
+            else "If another time suits you better, tell me and I will call you back whenever you like."
         )
-    if status.commitments:
-        rows = []
-        for c in status.commitments:
-            owner = "ours" if c.owed_by == "us" else "yours"
-            due = f", due {format_date(c.due_at.astimezone(ZoneInfo(zone)).date(), 'en')}" if c.due_at else ""
-            rows.append(f"- {c.title} ({owner}{due})")
-        sections.append("Open commitments:\n" + "\n".join(rows))
-    if not sections:
-        sections.append("There are no meetings planned and nothing open on either side at the moment.")
-    body = (
-        f"Thank you for asking about {topic}. Here is where things stand.\n\n"
-        + "\n\n".join(sections)
-        + "\n\nIf anything here raises a question, just reply or call me."
+        report = data.decision.get("report_by")
+        if report:
+            lines.append(_report_line(datetime.fromisoformat(report), data, ja))
+    else:
+        lines.append(
+            "ご都合が合わない場合は、別の日時をお知らせください。"
+            if ja
+            else "If none of these suits you, just tell me another time."
+        )
+    if data.outcome == "meeting" and data.decision.get("estimate_by"):
+        by = format_date(date.fromisoformat(data.decision["estimate_by"]), lang)
+        lines.append(
+            f"対応範囲とお見積りは、お打ち合わせの内容を踏まえ、{by}までに別途お送りいたします。"
+            if ja
+            else f"The scope and estimate will follow separately, by {by}."
+        )
+    subject = _subject(data, ja, complaint, "お電話のお願い" if is_call else "お打ち合わせ日程のご相談")
+    return subject, "\n".join(lines)
+
+
+def _honest_timing(data: ReplyInput, ja: bool, slots: list) -> list[str]:
+    """Say plainly when no time is free before it is needed, or none at all."""
+    lang = "ja" if ja else "en"
+    if not slots:
+        return [
+            "申し訳ございませんが、現時点でご提案できる空き時間がございません。ご都合のよい日時をお知らせください。"
+            if ja
+            else "I am sorry: I have no free time to offer at the moment. Please tell me when suits you."
+        ]
+    late = _after_needed_by(data)
+    if late is None or data.needed_by is None:
+        return []
+    by = format_moment(data.needed_by, data.zone, lang)
+    if not late.get("in_time"):
+        return [
+            "",
+            f"ご希望の{by}までにお取りできる時間がなく、申し訳ございません。上記が最も早い候補です。"
+            if ja
+            else f"I am sorry: I have no time free before {by}, when you needed it. These are the earliest "
+            "I can offer.",
+        ]
+    return [
+        "",
+        f"ご希望の{by}までに間に合うのは、最初の候補です。"
+        if ja
+        else f"Only the first time is before {by}, when you needed it.",
+    ]
+
+
+def _report_line(when: datetime, data: ReplyInput, ja: bool) -> str:
+    local = when.astimezone(ZoneInfo(data.home_zone))
+    today = data.now.astimezone(ZoneInfo(data.home_zone)).date()
+    lang = "ja" if ja else "en"
+    if local.date() == today and data.zone == data.home_zone:
+        at = f"本日{local:%H:%M}" if ja else f"{local:%H:%M} today"
+    else:
+        at = format_moment(when, data.zone, lang)
+    return (
+        f"また、{at}までに、現在の状況を改めてご報告いたします。"
+        if ja
+        else f"Whatever happens meanwhile, I will report where this stands by {at}."
     )
-    return f"Re: {topic} (where things stand)", body
 
 
-def _written_en(topic: str, by: date, now: datetime, zone: str) -> tuple[str, str]:
-    today = now.astimezone(ZoneInfo(zone)).date()
+def _subject(data: ReplyInput, ja: bool, complaint: bool, what_ja: str) -> str:
+    topic = " ".join(data.topic.split())
+    if complaint:
+        return f"【お詫び】{topic}" if ja else f"Apologies: {topic}"
+    return f"Re: {topic}（{what_ja}）" if ja else f"Re: {topic}"
+
+
+# --- an agenda item --------------------------------------------------------------------------------------
+
+
+def _agenda(data: ReplyInput, ja: bool) -> tuple[str, str]:
+    lang = "ja" if ja else "en"
+    meeting = data.meeting
+    assert meeting is not None
+    when = format_span(meeting.starts_at, meeting.ends_at, data.zone, lang)
+    title = quoted(meeting.title, lang)
+    face = "wants_face_to_face" in data.reasons
+    if ja:
+        lines = [
+            f"{quoted(data.topic, 'ja')}の件、ご連絡いただきありがとうございます。",
+            "",
+            f"本件は、{title}の中で{data.minutes}分ほどお時間をいただき、ご相談させていただければと存じます。",
+            "",
+            f"日時：{when}",
+        ]
+        if meeting.location:
+            lines.append(f"場所：{meeting.location}")
+        if meeting.conference_url:
+            lines.append(f"オンライン：{meeting.conference_url}")
+        if meeting.purpose:
+            lines.append(f"この打ち合わせの目的：{meeting.purpose}")
+        lines.append("")
+        if face:
+            lines.append(
+                "直接お顔を合わせてお話しできる場として、こちらの打ち合わせをご活用ください。"
+                "それより前にお話しされたい場合は、ビデオ会議も設けますので、お気軽にお申し付けください。"
+            )
+        lines.append(
+            "事前にご用意いただく資料や、あらかじめ共有しておきたい点がございましたら、お知らせいただけますと幸いです。"
+        )
+        lines.append("それまでにお急ぎの事情が生じた場合は、ご遠慮なくお電話ください。")
+        day = format_date(meeting.starts_at.astimezone(ZoneInfo(data.zone)).date(), "ja")
+        return f"Re: {data.topic}（{day}の{meeting.title}にてご相談）", "\n".join(lines)
+    lines = [
+        f"Thank you for your message about {quoted(data.topic, 'en')}.",
+        "",
+        f"We will take it up at the {title} meeting, with about {data.minutes} minutes on the agenda.",
+        "",
+        f"When: {when}",
+    ]
+    if meeting.location:
+        lines.append(f"Where: {meeting.location}")
+    if meeting.conference_url:
+        lines.append(f"Online: {meeting.conference_url}")
+    if meeting.purpose:
+        lines.append(f"Purpose of the meeting: {meeting.purpose}")
+    lines.append("")
+    if face:
+        lines.append(
+            "That meeting is where we will see each other; if you would like to talk before then, a video "
+            "call is easy to arrange."
+        )
+    lines.append("If there is anything we should read or prepare beforehand, please send it over.")
+    lines.append("If something becomes urgent before then, just call me.")
+    day = format_date(meeting.starts_at.astimezone(ZoneInfo(data.zone)).date(), "en")
+    return f"Re: {data.topic} (at the {meeting.title} meeting on {day})", "\n".join(lines)
+
+
+# --- an answer by mail -----------------------------------------------------------------------------------
+
+
+def _written(data: ReplyInput, ja: bool) -> tuple[str, str]:
+    raw = data.decision.get("answer_by")
+    by = date.fromisoformat(raw) if raw else data.now.astimezone(ZoneInfo(data.home_zone)).date()
+    today = data.now.astimezone(ZoneInfo(data.home_zone)).date()
+    simple = data.decision.get("rule") == "R5"
+    if ja:
+        when = "本日中" if by == today else f"{format_date(by, 'ja')}まで"
+        lines = [
+            f"{quoted(data.topic, 'ja')}の件、ご連絡いただきありがとうございます。",
+            "",
+            f"確認のうえ、{when}にメールでご回答いたします。",
+        ]
+        if simple:
+            lines.append(
+                "ご回答にあたり、対象の画面や帳票、具体例などがございましたら、あわせてお知らせいただけますと幸いです。"
+            )
+        lines.append("お電話でお話しされたい場合は、お気軽にお申し付けください。")
+        return f"Re: {data.topic}", "\n".join(lines)
     when = "today" if by == today else f"by {format_date(by, 'en')}"
-    body = (
-        f"Thank you for getting in touch about {topic}.\n\n"
-        f"I will answer this by mail {when}, once I have checked the details. "
-        "If you would rather talk it through, just say so and I will call you."
-    )
-    return f"Re: {topic}", body
+    lines = [
+        f"Thank you for your message about {quoted(data.topic, 'en')}.",
+        "",
+        f"I will answer it by mail {when}, once I have checked the details.",
+    ]
+    if simple:
+        lines.append(
+            "If anything would help me answer, such as the screen or document concerned or an example, "
+            "please send it along."
+        )
+    lines.append("If you would rather talk it through, just say so and I will call you.")
+    return f"Re: {data.topic}", "\n".join(lines)

@@ -151,6 +151,9 @@ class MeetingInfo:
     # The request a call or meeting was made (by triage or booking) for, if any.
     for_request: int | None = None
     contact_ids: frozenset[int] = frozenset()
+    # Where it is, for the reply (the policy does not read these).
+    location: str = ""
+    conference_url: str = ""
     # Computed once here: slot finding compares every meeting's end many times per decision.
     ends_at: datetime = field(init=False, repr=False, compare=False)
 

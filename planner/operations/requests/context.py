@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import selectinload
 
 from planner.extensions import db
-from planner.models import AgendaItem, Engagement, Meeting, MeetingAttendee
-from planner.models.requests import MeetingRequest
+from planner.models import AgendaItem, Engagement, Meeting, MeetingAttendee, Membership
+from planner.models.requests import OPEN_STATUSES, MeetingRequest
 from planner.operations.memo import remembered
 from planner.operations.requests.common import SLOT_SEARCH_DAYS
 from planner.triage import (
@@ -60,6 +61,8 @@ _MEETINGS_FOR_TRIAGE = (
         Meeting.ends_at,
         Meeting.status,
         Meeting.internal,
+        Meeting.location,
+        Meeting.conference_url,
         AgendaItem.title.label("item_title"),
         AgendaItem.minutes.label("item_minutes"),
     )
@@ -145,6 +148,8 @@ def _read_meeting_infos(engagement_id: int, since: datetime, until: datetime) ->
             internal=bool(row.internal),
             for_request=made_for.get(row.id),
             contact_ids=frozenset(contacts.get(row.id, ())),
+            location=row.location or "",
+            conference_url=row.conference_url or "",
         )
         for row, agenda in grouped.values()
     )
@@ -171,3 +176,80 @@ def request_info(req: MeetingRequest) -> RequestInfo:
 def meeting_of(req: MeetingRequest) -> Meeting | None:
     # By id, so that a meeting chosen a moment ago is found without flushing first.
     return db.session.get(Meeting, req.meeting_id) if req.meeting_id else None
+
+
+def answering_member(req: MeetingRequest) -> int | None:
+    """Who answers the request: the member who logged it, else the engagement's *requests handled by*,
+    else its first owner."""
+    if req.logged_by_id:
+        return req.logged_by_id
+    return engagement_answerer(req.engagement)
+
+
+def engagement_answerer(engagement: Engagement) -> int | None:
+    """The member who answers the client's own requests on an engagement."""
+    if engagement.requests_user_id:
+        return engagement.requests_user_id
+    owners = sorted((m.id, m.user_id) for m in engagement.members if m.role == "owner")
+    return owners[0][1] if owners else None
+
+
+def member_busy(
+    user_id: int, *, now: datetime, until: datetime, request_id: int | None = None
+) -> list[tuple[datetime, datetime]]:
+    """The member's busy times between now and `until`, across every engagement they belong to.
+
+    Every meeting counts, except those whose listed team attendees leave the member out; so do the slots
+    still offered to another open request that this member answers (two clients are never offered the
+    same hour).
+    """
+    engagement_ids = select(Membership.engagement_id).where(Membership.user_id == user_id)
+    team = select(MeetingAttendee.id).where(
+        MeetingAttendee.meeting_id == Meeting.id, MeetingAttendee.user_id.is_not(None)
+    )
+    busy = db.session.execute(
+        select(Meeting.starts_at, Meeting.ends_at).where(
+            Meeting.engagement_id.in_(engagement_ids),
+            Meeting.status != "cancelled",
+            Meeting.ends_at > now,
+            Meeting.starts_at < until,
+            # A meeting whose team is listed keeps only those members busy.
+            or_(~team.exists(), team.where(MeetingAttendee.user_id == user_id).exists()),
+        )
+    ).all()
+    busy = [(row.starts_at, row.ends_at) for row in busy]
+    return busy + offered_slots(user_id, engagement_ids, now=now, request_id=request_id)
+
+
+def offered_slots(user_id: int, engagement_ids, *, now: datetime, request_id: int | None) -> list:
+    """The slots still offered to the member's other open requests (not yet booked)."""
+    offered = db.session.scalars(
+        select(MeetingRequest)
+        .where(
+            MeetingRequest.engagement_id.in_(engagement_ids),
+            MeetingRequest.status.in_(OPEN_STATUSES),
+            MeetingRequest.outcome.in_(("call", "meeting")),
+            MeetingRequest.meeting_id.is_(None),
+            MeetingRequest.id != (request_id or 0),
+        )
+        .options(selectinload(MeetingRequest.engagement).selectinload(Engagement.members))
+    ).all()
+    busy = []
+    for other in offered:
+        if answering_member(other) != user_id:
+            continue
+        for slot in other.proposed_slots or ():
+            start, end = datetime.fromisoformat(slot["starts_at"]), datetime.fromisoformat(slot["ends_at"])
+            if end > now:
+                busy.append((start, end))
+    return busy
+
+
+def busy_for(req: MeetingRequest, settings: TriageSettings, *, now: datetime) -> list | None:
+    """The answering member's busy times for this request's slots (None: nobody answers, the engagement's
+    own meetings count)."""
+    member = answering_member(req)
+    if member is None:
+        return None
+    until = max(now, req.needed_by or now) + timedelta(days=settings.search_days + 2)
+    return member_busy(member, now=now, until=until, request_id=req.id)

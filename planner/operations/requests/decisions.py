@@ -13,9 +13,16 @@ from planner.models.commitments import Commitment
 from planner.models.requests import MeetingRequest
 from planner.operations.commitments import create_commitment
 from planner.operations.requests.common import RequestError, record_event
-from planner.operations.requests.context import meeting_infos, meeting_of, request_info, triage_settings
+from planner.operations.requests.context import (
+    busy_for,
+    meeting_infos,
+    meeting_of,
+    request_info,
+    triage_settings,
+)
 from planner.operations.requests.replies import answer_by_day, answers_with_status, redraft
 from planner.operations.schedule import add_agenda_item, create_meeting
+from planner.purpose import is_vague
 from planner.replies.requests import (
     MeetingRef,
     call_purpose,
@@ -123,12 +130,19 @@ def triage_request(req: MeetingRequest, *, now: datetime, actor: User | None = N
         settings = triage_settings(engagement)
         info = request_info(req)
         meetings = meeting_infos(engagement, now=now, until=req.needed_by)
-        decision = decide(info, meetings, settings, now=now)
+        decision = decide(info, meetings, settings, now=now, busy=busy_for(req, settings, now=now))
         _store_decision(req, decision)
         req.overridden_by_id = None
         chosen = next((m for m in meetings if m.id == decision.meeting_id), None)
         ref = (
-            MeetingRef(chosen.title, chosen.purpose, chosen.starts_at, chosen.duration_minutes)
+            MeetingRef(
+                chosen.title,
+                "" if is_vague(chosen.purpose) else chosen.purpose,
+                chosen.starts_at,
+                chosen.duration_minutes,
+                location=chosen.location,
+                conference_url=chosen.conference_url,
+            )
             if chosen
             else None
         )
@@ -175,7 +189,9 @@ def override(
         req.minutes_saved = max(0, settings.default_meeting_minutes - req.expected_minutes)
         req.decision = {"outcome": outcome, "rule": "override", "meeting_id": meeting.id, "notes": []}
     elif outcome in ("call", "meeting"):
-        busy = [(m.starts_at, m.ends_at) for m in meeting_infos(engagement, now=now)]
+        busy = busy_for(req, settings, now=now)
+        if busy is None:
+            busy = [(m.starts_at, m.ends_at) for m in meeting_infos(engagement, now=now)]
         _store_slots(req, slots_for(outcome, request_info(req), settings, now=now, busy=busy))
     else:
         req.proposed_minutes = 0
@@ -218,16 +234,17 @@ def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) ->
         detail = {"outcome": "agenda_item", "meeting_id": meeting.id, "meeting_title": meeting.title}
     elif req.outcome in ("call", "meeting"):
         is_call = req.outcome == "call"
+        reasons, cause = tuple(req.reasons or ()), (req.decision or {}).get("cause")
         starts_at = req.proposed_call_at if is_call else req.proposed_meeting_at
         if starts_at is None:
             raise RequestError(_l("No time is proposed; choose the outcome again to get one."))
         if starts_at <= now:
             raise RequestError(_l("The proposed time has passed; choose the outcome again to get a new one."))
         if is_call:
-            title, purpose, desired = call_purpose(req.topic, tuple(req.reasons or ()), language)
+            title, purpose, desired = call_purpose(req.topic, reasons, language, cause)
         else:
             title = req.topic
-            purpose, desired = proposed_purpose(req.topic, tuple(req.reasons or ()), language)
+            purpose, desired = proposed_purpose(req.topic, reasons, language, cause)
         meeting = create_meeting(
             engagement,
             {
