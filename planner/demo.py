@@ -28,7 +28,8 @@ CONTACTS = [
     {
         "key": "sponsor",
         "name": "佐藤 健一",
-        "organisation": "株式会社さくら物流 経営企画部",
+        "organisation": "株式会社さくら物流",
+        "department": "経営企画部",
         "role": "部長（プロジェクトオーナー）",
         "email": "k.sato@sakura-logi.example.jp",
         "phone": "03-5555-0101",
@@ -45,7 +46,8 @@ CONTACTS = [
     {
         "key": "it_manager",
         "name": "田中 美穂",
-        "organisation": "株式会社さくら物流 情報システム課",
+        "organisation": "株式会社さくら物流",
+        "department": "情報システム課",
         "role": "課長（お客様側プロジェクトマネージャー）",
         "email": "m.tanaka@sakura-logi.example.jp",
         "phone": "03-5555-0142",
@@ -61,8 +63,9 @@ CONTACTS = [
     {
         "key": "site_leader",
         "name": "鈴木 大輔",
-        "organisation": "株式会社さくら物流 東日本物流センター",
-        "role": "出荷チーム 現場リーダー",
+        "organisation": "株式会社さくら物流",
+        "department": "東日本物流センター 出荷チーム",
+        "role": "現場リーダー",
         "email": "d.suzuki@sakura-logi.example.jp",
         "phone": "048-555-0177",
         "language": "ja",
@@ -80,7 +83,8 @@ CONTACTS = [
         "key": "overseas",
         "name": "Daniel Hoffmann",
         "organisation": "Sakura Logistics Europe GmbH",
-        "role": "IT Coordinator, Hamburg hub",
+        "department": "Hamburg hub",
+        "role": "IT Coordinator",
         "email": "d.hoffmann@sakura-logi.example.de",
         "phone": "+49 40 5555 0199",
         "language": "en",
@@ -147,6 +151,11 @@ def load_demo(*, now: datetime) -> DemoResult:
     """
     user, password = _user(DEMO_EMAIL, "山本 翔太", "ja")
     colleague, _ = _user(SECOND_EMAIL, "Emma Walker", "en")
+    # What their replies are signed with.
+    for member, title in ((user, "シニアコンサルタント"), (colleague, "Consultant")):
+        member.company = member.company or "株式会社ノースブリッジ・コンサルティング"
+        member.title = member.title or title
+        member.phone = member.phone or "03-6555-0120"
     db.session.flush()
 
     today = now.astimezone(TOKYO).date()

@@ -62,19 +62,37 @@ def test_apply_false_only_triages(client, scene, api_headers):
     assert len(db.session.get(Meeting, scene.review.id).agenda) == 1
 
 
-def test_a_call_is_created_with_the_proposed_slot(client, scene, api_headers):
+def test_a_call_offers_times_and_is_made_when_one_is_booked(client, scene, api_headers):
     urgent = body(topic="請求書の宛名", reasons="deadline_pressure,other", expected_minutes=10)
     urgent["needed_by"] = (
         scene.review.starts_at.replace(microsecond=0)
     ).isoformat()  # before the review starts
-    response = client.post(URL.format(scene.engagement.id), json=urgent, headers=api_headers(scene.owner))
+    headers = api_headers(scene.owner)
+    response = client.post(URL.format(scene.engagement.id), json=urgent, headers=headers)
     data = response.json
-    assert response.status_code == 201 and data["outcome"] == "call" and data["proposed_call_at"]
-    call = db.session.get(Meeting, data["meeting_id"])
-    assert (call.kind, call.status, call.duration_minutes) == ("call", "tentative", 10)
-    assert call.starts_at == datetime.fromisoformat(data["proposed_call_at"])
-    assert data["proposed_call_at"].endswith("+09:00")  # shown in the engagement's zone
+    assert response.status_code == 201 and data["outcome"] == "call" and data["format"] == "phone"
+    assert data["status"] == "applied" and data["meeting_id"] is None  # nothing scheduled before they agree
+    assert 2 <= len(data["proposed_slots"]) <= 3
+    assert data["proposed_call_at"] == data["proposed_slots"][0]["starts_at"]
+    assert all(slot["starts_at"].endswith("+09:00") for slot in data["proposed_slots"])
+    assert (
+        data["booking_url"].startswith("http://localhost/book/")
+        and data["booking_url"] in data["reply"]["body"]
+    )
     assert "お電話" in data["reply"]["body"]
+    url = f"/api/v1/requests/{data['id']}/booking"
+    never = client.post(url, json={"starts_at": "2030-01-01T10:00:00+09:00"}, headers=headers)
+    assert never.status_code == 422
+    second = data["proposed_slots"][1]
+    booked = client.post(url, json={"starts_at": second["starts_at"]}, headers=headers)
+    assert booked.status_code == 201, booked.json
+    call = db.session.get(Meeting, booked.json["meeting_id"])
+    assert (call.kind, call.status, call.duration_minutes) == ("call", "confirmed", 10)
+    assert call.starts_at == datetime.fromisoformat(second["starts_at"])
+    assert {a.contact_id for a in call.attendees if a.contact_id} == set()  # no contact: only the member
+    again = client.get(f"/api/v1/requests/{data['id']}", headers=headers).json
+    assert again["meeting_id"] == call.id and again["booking_url"] is None
+    assert again["history"][-1]["kind"] == "booked"
 
 
 def test_status_only_is_answered_by_mail_with_a_summary(client, scene, api_headers):

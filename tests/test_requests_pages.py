@@ -186,19 +186,25 @@ def test_member_applies_an_agenda_item_and_the_engagement_page_shows_it(client, 
     assert len(scene.review.agenda) == 2
 
 
-def test_override_to_a_call_puts_a_tentative_call_on_the_schedule(client, scene, login):
+def test_override_to_a_call_offers_times_and_the_clients_choice_is_recorded(client, scene, login):
     req = _submit_and_login(client, scene, login)
     response = client.post(f"/requests/{req.id}/override", data={"outcome": "call", "meeting_id": "0"})
     assert response.status_code == 302
     [req] = _requests()
     assert (req.outcome, req.decided_outcome, req.overridden_by_id) == ("call", "agenda_item", scene.owner.id)
-    assert req.proposed_call_at is not None and "お電話" in req.reply_body
+    assert req.proposed_call_at is not None and "お電話" in req.reply_body and "/book/" in req.reply_body
     client.post(f"/requests/{req.id}/apply")
     [req] = _requests()
+    assert req.applied_at is not None and req.meeting_id is None  # the times are offered, nothing scheduled
+    chosen = req.proposed_slots[-1]["starts_at"]
+    client.post(f"/requests/{req.id}/booking", data={"starts_at": chosen})
+    [req] = _requests()
     call = db.session.get(Meeting, req.meeting_id)
-    assert (call.kind, call.status, call.duration_minutes) == ("call", "tentative", 15)
-    assert call.starts_at == req.proposed_call_at and "ログイン画面" in call.purpose
-    assert _kinds(req) == ["received", "triaged", "overridden", "applied"]
+    assert (call.kind, call.status, call.duration_minutes) == ("call", "confirmed", 15)
+    assert call.starts_at.isoformat() == chosen and "ログイン画面" in call.purpose
+    assert {a.contact_id for a in call.attendees if a.contact_id} == {scene.contact.id}
+    assert {a.user_id for a in call.attendees if a.user_id} == {scene.owner.id}
+    assert _kinds(req) == ["received", "triaged", "overridden", "applied", "booked"]
 
 
 def test_override_to_a_meeting_and_to_another_agenda(client, scene, login, make_meeting):
@@ -212,10 +218,10 @@ def test_override_to_a_meeting_and_to_another_agenda(client, scene, login, make_
     client.post(f"/requests/{req.id}/override", data={"outcome": "meeting", "meeting_id": "0"})
     [req] = _requests()
     assert req.outcome == "meeting" and req.proposed_meeting_at is not None and "目的：" in req.reply_body
-    client.post(f"/requests/{req.id}/apply")
+    client.post(f"/requests/{req.id}/booking", data={"starts_at": req.proposed_slots[0]["starts_at"]})
     [req] = _requests()
     created = db.session.get(Meeting, req.meeting_id)
-    assert (created.status, created.kind) == ("tentative", "other") and created.purpose.startswith(
+    assert (created.status, created.kind) == ("confirmed", "other") and created.purpose.startswith(
         "ログイン画面のエラーメッセージについて"
     )
 
@@ -341,11 +347,14 @@ def test_a_stale_proposal_is_not_applied(client, scene, login):
     req = _submit_and_login(client, scene, login)
     client.post(f"/requests/{req.id}/override", data={"outcome": "call", "meeting_id": "0"})
     [req] = _requests()
-    req.proposed_call_at = utcnow() - timedelta(hours=1)  # the member comes back to it too late
+    past = utcnow() - timedelta(hours=1)  # the member comes back to it too late
+    req.proposed_slots = [
+        {"starts_at": past.isoformat(), "ends_at": (past + timedelta(minutes=15)).isoformat()}
+    ]
     db.session.commit()
     meetings_before = db.session.scalar(select(func.count(Meeting.id)))
     page = client.post(f"/requests/{req.id}/apply", follow_redirects=True).get_data(as_text=True)
-    assert "The proposed time has passed" in page
+    assert "The proposed times have passed" in page
     [req] = _requests()
     assert req.applied_at is None and db.session.scalar(select(func.count(Meeting.id))) == meetings_before
 
@@ -358,7 +367,7 @@ def test_history_names_channels_and_outcomes_in_words(client, scene, login):
     assert "R6 → Agenda item" in history and "Agenda item (#" in history and "→ Call" in history
     client.post(f"/requests/{req.id}/apply")
     history = client.get(f"/requests/{req.id}").get_data(as_text=True).split('id="history"')[1]
-    assert "call “" in history and "” on the schedule" in history and "(#" not in history.split("call “")[1]
+    assert "times offered to the client" in history
 
 
 def test_the_team_hears_of_a_client_request_by_mail(make_app, scene, smtp_server, make_user):

@@ -88,21 +88,26 @@ def test_a_database_fault_while_applying_keeps_the_bare_request(client, scene, a
     assert db.session.scalar(select(func.count(AgendaItem.id))) == items
 
 
-def test_an_applied_call_invites_the_contact_and_the_member(client, scene, api_headers):
+def test_a_booked_call_invites_the_contact_and_the_member(client, scene, api_headers):
     from planner.models import Meeting
 
     urgent = body(reasons="deadline_pressure,other", expected_minutes=10, contact_id=scene.contact.id)
     urgent["needed_by"] = scene.review.starts_at.replace(microsecond=0).isoformat()
-    response = client.post(URL.format(scene.engagement.id), json=urgent, headers=api_headers(scene.owner))
+    headers = api_headers(scene.owner)
+    response = client.post(URL.format(scene.engagement.id), json=urgent, headers=headers)
     assert response.status_code == 201 and response.json["outcome"] == "call", response.json
+    first = response.json["proposed_slots"][0]["starts_at"]
+    booked = client.post(
+        f"/api/v1/requests/{response.json['id']}/booking", json={"starts_at": first}, headers=headers
+    )
     db.session.expire_all()
-    call = db.session.get(Meeting, response.json["meeting_id"])
+    call = db.session.get(Meeting, booked.json["meeting_id"])
     assert {(a.contact_id, a.user_id) for a in call.attendees} == {
         (scene.contact.id, None),
         (None, scene.owner.id),
     }
     _req, kinds = saved(response.json["id"])
-    assert kinds == ["received", "triaged", "applied"]
+    assert kinds == ["received", "triaged", "applied", "booked"]
 
 
 @pytest.fixture

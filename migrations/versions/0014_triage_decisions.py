@@ -27,6 +27,9 @@ def upgrade():
         batch.add_column(sa.Column("decision", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("format", sa.String(20), nullable=True))
         batch.add_column(sa.Column("proposed_slots", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("booking_nonce", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("booking_hash", sa.String(64), nullable=True))
+        batch.create_unique_constraint("uq_meeting_requests_booking_hash", ["booking_hash"])
     requests = sa.table(
         "meeting_requests",
         sa.column("id", sa.Integer),
@@ -150,6 +153,9 @@ def downgrade():
             .values(explanation_en=legacy.get("en", ""), explanation_ja=legacy.get("ja", ""))
         )
     with op.batch_alter_table("meeting_requests") as batch:
+        batch.drop_constraint("uq_meeting_requests_booking_hash", type_="unique")
+        batch.drop_column("booking_hash")
+        batch.drop_column("booking_nonce")
         batch.drop_column("proposed_slots")
         batch.drop_column("format")
         batch.drop_column("decision")

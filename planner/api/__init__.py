@@ -58,10 +58,10 @@ def api_error(error: ApiError):
 def _modules():
     # One line per feature module; importing it attaches its routes to `api`.
     from planner.api import calendars as calendar_api
-    from planner.api import commitments, contacts, engagements, feeds, meetings, openapi
+    from planner.api import commitments, contacts, engagements, feeds, me, meetings, openapi
     from planner.api import requests as request_api
 
-    return [openapi, engagements, contacts, meetings, request_api, commitments, calendar_api, feeds]
+    return [openapi, me, engagements, contacts, meetings, request_api, commitments, calendar_api, feeds]
 
 
 def register_api(app: Flask) -> None:

@@ -17,6 +17,9 @@ from planner.operations.contacts import create_contact, update_contact
 FIELDS = {
     "name": F("string", required=True, max_length=120),
     "organisation": F("string", nullable=True, max_length=200),
+    "department": F(
+        "string", "Their department, for the address block of replies.", nullable=True, max_length=200
+    ),
     "role": F("string", "Role or title.", nullable=True, max_length=120),
     "email": F("email", nullable=True, max_length=254),
     "phone": F("string", nullable=True, max_length=40),
@@ -98,6 +101,7 @@ CONTACT_SCHEMA = {
         "engagement_id": {"type": "integer"},
         "name": {"type": "string"},
         "organisation": {"type": "string"},
+        "department": {"type": "string"},
         "role": {"type": "string"},
         "email": {"type": "string"},
         "phone": {"type": "string"},

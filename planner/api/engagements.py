@@ -152,7 +152,16 @@ ENGAGEMENT_SCHEMA = {
         "ends_on": {"type": "string", "format": "date", "nullable": True},
         "revision": {"type": "integer", "description": "Goes up whenever anything a calendar sees changes."},
         "role": {"type": "string", "enum": ["viewer", "member", "owner"]},
-        "settings": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "settings": {
+            "type": "object",
+            "description": "Triage and warning thresholds; the lunch hour kept free as HH:MM (null: none).",
+            "properties": {
+                key: {"type": "string", "nullable": True, "pattern": "^[0-2][0-9]:[0-5][0-9]$"}
+                if key.startswith("lunch_")
+                else {"type": "integer"}
+                for key in SETTINGS
+            },
+        },
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "url": {"type": "string", "format": "uri", "description": "The engagement's page."},

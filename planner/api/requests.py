@@ -23,7 +23,14 @@ from planner.api.request_body import request_values
 from planner.extensions import db
 from planner.models import Contact, utcnow
 from planner.models.requests import IDEMPOTENCY_KEY_MAX, MeetingRequest
-from planner.operations.requests import explanation_of, request_by_key, submit_request
+from planner.operations.requests import (
+    RequestError,
+    book_slot,
+    booking_url,
+    explanation_of,
+    request_by_key,
+    submit_request,
+)
 from planner.replies.history import event_text
 from planner.triage import REASONS
 from planner.web.converters import MAX_ID
@@ -56,6 +63,7 @@ def request_json(req: MeetingRequest, *, history: bool = False) -> dict:
         "proposed_call_at": iso(req.proposed_call_at, zone),
         "proposed_meeting_at": iso(req.proposed_meeting_at, zone),
         "format": req.format,
+        "booking_url": booking_url(req),
         "proposed_slots": [
             {"starts_at": iso(_utc(slot["starts_at"]), zone), "ends_at": iso(_utc(slot["ends_at"]), zone)}
             for slot in req.proposed_slots or ()
@@ -178,6 +186,43 @@ def get_request(request_id: int):
     return jsonify(request_json(req, history=True))
 
 
+@api.route("/requests/<int:request_id>/booking", methods=["POST"])
+def book_request(request_id: int):
+    """Record the time the client picked: the meeting is made, or 409 with fresh times when it was taken."""
+    req = db.session.get(MeetingRequest, request_id) if request_id <= MAX_ID else None
+    check_api_role(req.engagement if req else None, "member")
+    payload = json_body()
+    raw = payload.get("starts_at")
+    try:
+        starts_at = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        starts_at = None
+    invalid = "Some fields are not valid."
+    if starts_at is None or starts_at.tzinfo is None:
+        raise ApiError(422, invalid, {"starts_at": ["An ISO 8601 time with its offset."]})
+    unknown = set(payload) - {"starts_at"}
+    if unknown:
+        raise ApiError(422, invalid, {key: ["Unknown field."] for key in sorted(unknown)})
+    try:
+        booked = book_slot(req, starts_at, now=g.now, actor=api_user(), by="member")
+    except RequestError as error:
+        db.session.rollback()
+        raise ApiError(422, str(error)) from None
+    db.session.commit()
+    zone = req.engagement.tz
+    if booked.taken:
+        fresh = request_json(req)["proposed_slots"]
+        message = "That time is no longer free; pick one of the fresh proposed_slots."
+        return jsonify({"error": message, "proposed_slots": fresh}), 409
+    meeting = booked.meeting
+    body = {
+        "meeting_id": meeting.id,
+        "starts_at": iso(meeting.starts_at, zone),
+        "ends_at": iso(meeting.ends_at, zone),
+    }
+    return jsonify(body), 201
+
+
 _REQUEST_IN = {
     "type": "object",
     "additionalProperties": False,
@@ -224,6 +269,11 @@ _REQUEST_OUT = {
         "meeting_id": {"type": "integer", "nullable": True},
         "proposed_call_at": {"type": "string", "format": "date-time", "nullable": True},
         "format": {"type": "string", "enum": ["phone", "video", "in_person"], "nullable": True},
+        "booking_url": {
+            "type": "string",
+            "nullable": True,
+            "description": "Where the client picks a proposed time (absolute); null when there is none.",
+        },
         "proposed_slots": {
             "type": "array",
             "description": "Two or three times, by preference, for a call or meeting; empty otherwise.",
@@ -322,4 +372,72 @@ add_paths(
         },
     },
     {"MeetingRequestIn": _REQUEST_IN, "MeetingRequest": _REQUEST_OUT},
+)
+
+add_paths(
+    {
+        "/requests/{request_id}/booking": {
+            "post": {
+                "summary": "Book one of the request's proposed times: the meeting is made",
+                "parameters": [
+                    {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["starts_at"],
+                                "properties": {"starts_at": {"type": "string", "format": "date-time"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "Booked",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "meeting_id": {"type": "integer"},
+                                        "starts_at": {"type": "string", "format": "date-time"},
+                                        "ends_at": {"type": "string", "format": "date-time"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "409": {
+                        "description": "The time is no longer free; the answer carries fresh proposed_slots",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "error": {"type": "string"},
+                                        "proposed_slots": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "starts_at": {"type": "string", "format": "date-time"},
+                                                    "ends_at": {"type": "string", "format": "date-time"},
+                                                },
+                                            },
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **error_responses(400, 401, 403, 404, 422),
+                },
+            }
+        }
+    },
+    {},
 )

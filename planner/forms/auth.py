@@ -16,6 +16,9 @@ class LoginForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    company = StringField(_l("Company"), validators=[Optional(), Length(max=200)])
+    title = StringField(_l("Job title"), validators=[Optional(), Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     locale = SelectField(
         _l("Language"),
         choices=[

@@ -40,6 +40,7 @@ class ContactForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    department = StringField(_l("Department"), validators=[Optional(), Length(max=200)])
     role = StringField(_l("Role"), validators=[Optional(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
@@ -98,7 +99,7 @@ class ContactForm(FlaskForm):
     def values(self) -> dict:
         data = {
             key: (getattr(self, key).data or "").strip()
-            for key in ("name", "organisation", "role", "email", "phone", "notes")
+            for key in ("name", "organisation", "department", "role", "email", "phone", "notes")
         }
         data["email"] = data["email"].lower()
         data.update(

@@ -21,7 +21,7 @@ OPEN_STATUSES = ("received", "triaged", "applied", "failed_triage")
 TOPIC_MAX, DETAILS_MAX, NAME_MAX, EMAIL_MAX = 300, 4000, 120, 254
 MINUTES_RANGE, PEOPLE_RANGE = (5, 480), (1, 100)
 IDEMPOTENCY_KEY_MAX = 255
-EVENT_KINDS = ("received", "triaged", "overridden", "applied", "booked", "replied", "error")
+EVENT_KINDS = ("received", "triaged", "overridden", "applied", "booked", "other_times", "replied", "error")
 
 
 class MeetingRequest(db.Model):
@@ -66,6 +66,9 @@ class MeetingRequest(db.Model):
     format: Mapped[str | None] = mapped_column(String(20))
     # [{"starts_at", "ends_at"}] in UTC ISO 8601, in order of preference, for a call or a meeting.
     proposed_slots: Mapped[list | None] = mapped_column(JSON)
+    # The booking link's nonce (its key is derived with the app's secret) and the key's hash, looked up.
+    booking_nonce: Mapped[str | None] = mapped_column(String(32))
+    booking_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     overridden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The meeting that takes the agenda item, or the call or meeting that applying created.
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)

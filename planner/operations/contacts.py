@@ -16,6 +16,7 @@ from planner.models.commitments import Commitment, ContactNote
 CONTACT_FIELDS = (
     "name",
     "organisation",
+    "department",
     "role",
     "email",
     "phone",

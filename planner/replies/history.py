@@ -66,6 +66,11 @@ def event_text(kind: str, data: Mapping[str, Any] | None, language: str | None, 
         if ja:
             return f"{when}で確定（{'お客様が選択' if who == 'client' else '担当者が記録'}）"
         return f"{when}, {'picked by the client' if who == 'client' else 'recorded by a member'}"
+    if kind == "other_times":
+        wish = data.get("message") or ""
+        if ja:
+            return "お客様が別の日時を希望" + (f"：{wish}" if wish else "")
+        return "the client asked for other times" + (f": {wish}" if wish else "")
     if kind == "replied":
         how, to = data.get("how"), data.get("to") or ""
         if how == "mail":
@@ -85,6 +90,9 @@ def event_text(kind: str, data: Mapping[str, Any] | None, language: str | None, 
 
 def _applied(data: Mapping[str, Any], ja: bool) -> str:
     outcome, title = data.get("outcome"), data.get("meeting_title") or ""
+    if outcome in ("call", "meeting") and "slots" in data:
+        count = data["slots"]
+        return f"{count}件の候補日時をお客様に提示" if ja else f"{count} times offered to the client"
     if outcome == "agenda_item":
         return f"「{title}」の議題に追加" if ja else f"agenda item on “{title}”"
     if outcome == "call":

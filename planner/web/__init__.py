@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 def _blueprints():
     from planner.web import (
         auth,
+        booking,
         commitments,
         contacts,
         engagements,
@@ -52,6 +53,7 @@ def _blueprints():
         feeds.bp,
         calendar_views.bp,
         plans.bp,
+        booking.bp,
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import (
@@ -47,6 +48,7 @@ from planner.operations.requests import (
     RequestError,
     agenda_item_of,
     apply_decision,
+    booking_url,
     commitments_of,
     explanation_of,
     just_received,
@@ -62,6 +64,7 @@ from planner.operations.requests import (
     urgency,
 )
 from planner.replies.history import event_text
+from planner.replies.letters import format_span
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for
 from planner.web.formatting import current_language, fmt_datetime
@@ -206,6 +209,19 @@ def new(engagement_id: int):
     return render_template("requests/new.html", engagement=engagement, form=form), 400 if form.errors else 200
 
 
+def _slot_labels(req: MeetingRequest) -> list[tuple[str, str | None]]:
+    """Each proposed time in the engagement's zone, and in the contact's when they are elsewhere."""
+    engagement = req.engagement
+    theirs = req.contact.timezone if req.contact and req.contact.timezone != engagement.timezone else ""
+    language = get_locale().language if get_locale() else "en"
+    labels = []
+    for slot in req.proposed_slots or ():
+        start, end = datetime.fromisoformat(slot["starts_at"]), datetime.fromisoformat(slot["ends_at"])
+        ours = format_span(start, end, engagement.timezone, language)
+        labels.append((ours, format_span(start, end, theirs, language) if theirs else None))
+    return labels
+
+
 def _show(req: MeetingRequest, *, override_form=None, reply_form=None, status: int = 200):
     engagement = req.engagement
     if override_form is None:
@@ -220,6 +236,8 @@ def _show(req: MeetingRequest, *, override_form=None, reply_form=None, status: i
         engagement=engagement,
         req=req,
         explanation=explanation(req),
+        slot_labels=_slot_labels(req),
+        booking=booking_url(req),
         override_form=override_form,
         reply_form=reply_form,
         action_form=FlaskForm(),

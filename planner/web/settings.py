@@ -32,6 +32,8 @@ def index():
     form = SettingsForm(obj=current_user)
     if form.validate_on_submit():
         current_user.name = (form.name.data or "").strip()
+        for key in ("company", "title", "phone"):
+            setattr(current_user, key, (getattr(form, key).data or "").strip())
         current_user.locale = form.locale.data or None
         db.session.commit()
         flash(_("Settings saved."), "success")

@@ -4,7 +4,8 @@ Every request, from the client's page, a member's log or the API, goes through `
 and its triage are saved in one transaction, and what was typed is saved on its own when that fails.
 """
 
-from planner.operations.requests.common import REQUEST_FIELDS, RESUBMIT_MINUTES, RequestError
+from planner.operations.requests.booking import book_slot, booking_url, request_for_booking
+from planner.operations.requests.common import REQUEST_FIELDS, RESUBMIT_MINUTES, RequestError, record_event
 from planner.operations.requests.context import meeting_infos, request_info, triage_settings
 from planner.operations.requests.decisions import apply_decision, override, triage_request
 from planner.operations.requests.intake import just_received, receive_request, request_by_key, submit_request
@@ -32,6 +33,10 @@ __all__ = [
     "RequestError",
     "RequestStats",
     "agenda_item_of",
+    "book_slot",
+    "booking_url",
+    "record_event",
+    "request_for_booking",
     "apply_decision",
     "commitments_of",
     "draft_for",

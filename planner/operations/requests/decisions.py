@@ -12,6 +12,7 @@ from planner.models import Meeting, User
 from planner.models.commitments import Commitment
 from planner.models.requests import MeetingRequest
 from planner.operations.commitments import create_commitment
+from planner.operations.requests.booking import booking_url, new_booking_link
 from planner.operations.requests.common import RequestError, record_event
 from planner.operations.requests.context import (
     busy_for,
@@ -21,12 +22,10 @@ from planner.operations.requests.context import (
     triage_settings,
 )
 from planner.operations.requests.replies import answer_by_day, answers_with_status, redraft
-from planner.operations.schedule import add_agenda_item, create_meeting
+from planner.operations.schedule import add_agenda_item
 from planner.purpose import is_vague
 from planner.replies.requests import (
     MeetingRef,
-    call_purpose,
-    proposed_purpose,
     reply_language,
 )
 from planner.triage import (
@@ -101,13 +100,18 @@ def _store_decision(req: MeetingRequest, decision: Decision) -> None:
     req.rule = decision.rule
     req.decided_outcome = decision.outcome
     req.outcome = decision.outcome
-    _store_slots(req, decision)
+    store_slots(req, decision)
     req.meeting_id = decision.meeting_id
 
 
-def _store_slots(req: MeetingRequest, decision: Decision) -> None:
-    """The decision's data, slots and format on the request (also for an outcome a member chose)."""
+def store_slots(req: MeetingRequest, decision: Decision, *, keep: dict | None = None) -> None:
+    """The decision's data, slots and format on the request (also for an outcome a member chose).
+
+    `keep`: a decision already stored whose rule and reasons stand; only its times are new.
+    """
     data = decision_data(decision)
+    if keep:
+        data = dict(keep) | {"slots": data["slots"], "notes": data["notes"]}
     req.decision = data
     req.format = decision.format
     req.proposed_slots = data["slots"]
@@ -115,6 +119,8 @@ def _store_slots(req: MeetingRequest, decision: Decision) -> None:
     req.proposed_meeting_at = decision.proposed_at if decision.outcome == "meeting" else None
     req.proposed_minutes = decision.minutes
     req.minutes_saved = decision.minutes_saved
+    if decision.slots:
+        new_booking_link(req)
 
 
 def triage_request(req: MeetingRequest, *, now: datetime, actor: User | None = None) -> Decision | None:
@@ -146,7 +152,7 @@ def triage_request(req: MeetingRequest, *, now: datetime, actor: User | None = N
             if chosen
             else None
         )
-        redraft(req, now=now, sender=actor, meeting=ref)
+        redraft(req, now=now, sender=actor, meeting=ref, booking_url=booking_url(req))
     except Exception as error:  # a fault in the policy must never lose the request
         log.warning("triage of request %s failed: %s", req.id or "(new)", error)
         req.status = "failed_triage"
@@ -192,7 +198,7 @@ def override(
         busy = busy_for(req, settings, now=now)
         if busy is None:
             busy = [(m.starts_at, m.ends_at) for m in meeting_infos(engagement, now=now)]
-        _store_slots(req, slots_for(outcome, request_info(req), settings, now=now, busy=busy))
+        store_slots(req, slots_for(outcome, request_info(req), settings, now=now, busy=busy))
     else:
         req.proposed_minutes = 0
         req.minutes_saved = settings.default_meeting_minutes
@@ -202,22 +208,20 @@ def override(
     req.overridden_by_id = actor.id
     if req.status in ("received", "failed_triage"):
         req.status = "triaged"
-    redraft(req, now=now, sender=actor)
+    redraft(req, now=now, sender=actor, booking_url=booking_url(req))
     chosen = {"to": outcome, "to_meeting": req.meeting_id if outcome == "agenda_item" else None}
     record_event(req, "overridden", previous | chosen, actor=actor, now=now)
 
 
 def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) -> Meeting | None:
-    """Put the decision on the schedule: an agenda item, a short call, or a tentative meeting.
+    """Act on the decision: an agenda item added, times offered for a call or meeting, a promise kept.
 
-    Returns the meeting that received the item or was created (None for an email).
+    Returns the meeting that received the agenda item (None otherwise).
     """
     if req.applied_at is not None:
         raise RequestError(_l("This request has already been applied."))
     if req.outcome is None:
         raise RequestError(_l("This request has no decision yet; triage it or choose an outcome first."))
-    engagement = req.engagement
-    language = engagement.language
     meeting: Meeting | None = None
     if req.outcome == "agenda_item":
         meeting = meeting_of(req)
@@ -233,36 +237,15 @@ def apply_decision(req: MeetingRequest, *, actor: User | None, now: datetime) ->
         req.agenda_item_id = item.id
         detail = {"outcome": "agenda_item", "meeting_id": meeting.id, "meeting_title": meeting.title}
     elif req.outcome in ("call", "meeting"):
-        is_call = req.outcome == "call"
-        reasons, cause = tuple(req.reasons or ()), (req.decision or {}).get("cause")
-        starts_at = req.proposed_call_at if is_call else req.proposed_meeting_at
-        if starts_at is None:
+        # Nothing goes on anybody's schedule before the client agrees: the times stay offered (and busy for
+        # other requests) until one is picked, which makes the meeting.
+        if not req.proposed_slots:
             raise RequestError(_l("No time is proposed; choose the outcome again to get one."))
-        if starts_at <= now:
-            raise RequestError(_l("The proposed time has passed; choose the outcome again to get a new one."))
-        if is_call:
-            title, purpose, desired = call_purpose(req.topic, reasons, language, cause)
-        else:
-            title = req.topic
-            purpose, desired = proposed_purpose(req.topic, reasons, language, cause)
-        meeting = create_meeting(
-            engagement,
-            {
-                "title": title[:200],
-                "purpose": purpose,
-                "desired_outcome": desired,
-                "kind": "call" if is_call else "other",
-                "starts_at": starts_at,
-                "duration_minutes": req.proposed_minutes or req.expected_minutes,
-                "status": "tentative",
-                "contact_ids": [req.contact_id] if req.contact_id else None,
-                "user_ids": [actor.id] if actor else None,
-            },
-            now=now,
-        )
-        db.session.flush()
-        req.meeting_id = meeting.id
-        detail = {"outcome": req.outcome, "meeting_id": meeting.id, "meeting_title": meeting.title}
+        if all(datetime.fromisoformat(slot["starts_at"]) <= now for slot in req.proposed_slots):
+            raise RequestError(
+                _l("The proposed times have passed; choose the outcome again to get new ones.")
+            )
+        detail = {"outcome": req.outcome, "slots": len(req.proposed_slots)}
         _promise_followup(req, actor=actor, now=now)
     else:
         promised = _promise_answer(req, actor=actor, now=now)
