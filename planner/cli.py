@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from planner.extensions import db
@@ -144,6 +145,9 @@ def demo_command(if_empty: bool, url: str) -> None:
         click.echo(f"Demo data is not loaded: engagements exist already. Log in at {login}.")
         click.echo(f"Forgot the demo password? flask --app wsgi planner reset-password {DEMO_EMAIL}")
         return
+    # Links in the replies the demo drafts (where the client picks a time) point where it is served.
+    if not current_app.config.get("PUBLIC_URL"):
+        current_app.config["PUBLIC_URL"] = url.rstrip("/")
     result = load_demo(now=utcnow())
     db.session.commit()
     click.echo(

@@ -21,6 +21,7 @@ PUBLIC_RULES = [
     r"/static/<path:filename>",
     r"/feeds/<token>\.ics",  # subscribed calendar feeds, behind their secret token
     r"/s/<token>(/.*)?",  # the client's schedule page and its request form, behind the same token
+    r"/book/<key>",  # where the client picks a proposed time, behind the key in the reply
 ]
 MUST_BE_PUBLIC = {"/login", "/healthz", "/ping"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
