@@ -121,3 +121,42 @@ def test_a_slot_is_offered_again_once_the_other_request_is_answered_otherwise(tw
     )
     assert starts(second)[0] == "10:30"
     assert db.session.get(Meeting, 1) is None  # nothing was put on anybody's schedule meanwhile
+
+
+def test_the_engagement_names_who_answers_the_client_pages_requests(
+    two_clients, make_user, make_meeting, client, login
+):
+    from planner.operations.people import add_member
+
+    owner, sakura, kaede, (yamada, _takahashi) = two_clients
+    colleague = make_user(name="鈴木 一郎")
+    add_member(sakura, colleague, "member")
+    db.session.commit()
+    login(client, owner)
+    page = client.get(f"/engagements/{sakura.id}/settings").get_data(as_text=True)
+    assert "鈴木 一郎" in page
+    form = {
+        "call_max_minutes": "30",
+        "agenda_horizon_days": "14",
+        "agenda_lead_hours": "24",
+        "urgent_hours": "48",
+        "warning_working_days": "2",
+        "quiet_days": "30",
+        "cancelled_feed_days": "30",
+        "simple_question_minutes": "10",
+        "many_people": "5",
+        "new_work_minutes": "60",
+        "estimate_working_days": "5",
+        "requests_user_id": str(colleague.id),
+        "lunch_from": "12:00",
+        "lunch_until": "13:00",
+    }
+    assert client.post(f"/engagements/{sakura.id}/settings", data=form).status_code == 302
+    monday = _monday()
+    # The owner is busy this morning in the other engagement (13:00 would be their first time); the colleague,
+    # who answers this engagement's requests now, is not.
+    make_meeting(kaede, title="倉庫要件定義", starts_at=at(monday, 10, 30), duration_minutes=90)
+    data = ask(None, requester_name="山田", requester_email="yamada@example.jp")
+    req, _ = submit_request(sakura, data, received_via="client_page", now=at(monday, 10))
+    assert starts(req)[0] == "10:30"
+    assert db.session.get(type(sakura), sakura.id).requests_user_id == colleague.id

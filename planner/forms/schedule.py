@@ -154,8 +154,23 @@ class EngagementSettingsForm(FlaskForm):
         default=5,
         validators=[DataRequired(), NumberRange(1, 60)],
     )
+    requests_user_id = SelectField(
+        _l("Requests from the client's page are answered by"),
+        coerce=int,
+        choices=[],
+        description=_l("Proposed times are free in this member's calendar across all their engagements."),
+    )
     lunch_from = TimeField(_l("Lunch hour, kept free of proposed calls: from"), validators=[Optional()])
     lunch_until = TimeField(_l("Lunch hour: until"), validators=[Optional()])
+
+    def set_members(self, engagement) -> None:
+        """Choices for who answers: the engagement's owners and members (0: its first owner)."""
+        people = [
+            (m.user_id, m.user.display_name)
+            for m in sorted(engagement.members, key=lambda m: m.id)
+            if m.allows("member")
+        ]
+        self.requests_user_id.choices = [(0, _l("The first owner"))] + people
 
     def validate_lunch_until(self, field) -> None:
         """Both ends or neither, and the end after the start."""

@@ -33,6 +33,7 @@ ENGAGEMENT_FIELDS = (
     "estimate_working_days",
     "lunch_from",
     "lunch_until",
+    "requests_user_id",
 )
 MEETING_FIELDS = (
     "title",

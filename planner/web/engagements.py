@@ -190,8 +190,12 @@ def edit(engagement_id: int):
 def settings(engagement_id: int):
     engagement = engagement_for(engagement_id, "owner")
     form = EngagementSettingsForm(obj=engagement)
+    form.set_members(engagement)
+    if request.method == "GET":
+        form.requests_user_id.data = engagement.requests_user_id or 0
     if form.validate_on_submit():
-        update_engagement(engagement, form.data, now=g_now())
+        data = form.data | {"requests_user_id": form.requests_user_id.data or None}
+        update_engagement(engagement, data, now=g_now())
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for(".show", engagement_id=engagement.id))

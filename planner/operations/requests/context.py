@@ -188,8 +188,9 @@ def answering_member(req: MeetingRequest) -> int | None:
 
 def engagement_answerer(engagement: Engagement) -> int | None:
     """The member who answers the client's own requests on an engagement."""
-    if engagement.requests_user_id:
-        return engagement.requests_user_id
+    members = {m.user_id for m in engagement.members if m.allows("member")}
+    if engagement.requests_user_id in members:
+        return engagement.requests_user_id  # while they are still on the team
     owners = sorted((m.id, m.user_id) for m in engagement.members if m.role == "owner")
     return owners[0][1] if owners else None
 
