@@ -65,6 +65,7 @@ from planner.operations.requests import (
 )
 from planner.replies.history import event_text
 from planner.replies.letters import format_span
+from planner.replies.status import unfilled
 from planner.web import g_now
 from planner.web.access import check_role, engagement_for
 from planner.web.formatting import current_language, fmt_datetime
@@ -343,6 +344,12 @@ def reply(request_id: int):
     save_reply(req, subject=form.reply_subject.data, body=form.reply_body.data, now=g_now())
     # The edits are kept whatever happens to the mail.
     db.session.commit()
+    if action in ("send", "mark_replied") and unfilled(req.reply_body):
+        # The status summary's line for the overall status and key risks is still to be written.
+        flash(
+            _("Write the overall status and key risks first: the marked line is still in the reply."), "error"
+        )
+        return redirect(url_for(".show", request_id=req.id) + "#reply")
     if action == "send":
         if send_reply(req, current_app.config, actor=current_user, now=g_now()):
             flash(_("Reply sent to %(to)s.", to=req.reply_to), "success")
