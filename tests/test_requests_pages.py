@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email import message_from_bytes
 from email.policy import default
 
@@ -482,3 +483,48 @@ def test_open_requests_come_soonest_needed_first_and_say_when_urgent(client, sce
     db.session.commit()
     page = client.get(f"/engagements/{scene.engagement.id}").get_data(as_text=True)
     assert "Past its needed-by time" in page.split('id="requests"')[1]
+
+
+def test_override_with_a_chosen_time_place_and_attendee(client, scene, login):
+    from datetime import timedelta
+
+    from planner.models import utcnow
+    from planner.operations.contacts import create_contact
+
+    boss = create_contact(
+        scene.engagement, {"name": "高橋 部長", "email": "takahashi@sakura.example"}, now=utcnow()
+    )
+    db.session.commit()
+    req = _submit_and_login(client, scene, login)
+    when = (
+        (utcnow() + timedelta(days=3))
+        .astimezone(scene.engagement.tz)
+        .replace(hour=15, minute=0, second=0, microsecond=0)
+    )
+    form = {
+        "outcome": "meeting",
+        "meeting_id": "0",
+        "starts_at": when.strftime("%Y-%m-%dT%H:%M"),
+        "minutes": "45",
+        "place": "貴社 本社 5F 会議室",
+        "attendee_id": str(boss.id),
+    }
+    assert client.post(f"/requests/{req.id}/override", data=form).status_code == 302
+    [req] = _requests()
+    assert [datetime.fromisoformat(s["starts_at"]) for s in req.proposed_slots] == [when]
+    assert req.proposed_minutes == 45
+    assert "15:00〜15:45" in req.reply_body
+    client.post(f"/requests/{req.id}/booking", data={"starts_at": req.proposed_slots[0]["starts_at"]})
+    [req] = _requests()
+    meeting = db.session.get(Meeting, req.meeting_id)
+    assert meeting.location == "貴社 本社 5F 会議室" and meeting.duration_minutes == 45
+    assert {a.contact_id for a in meeting.attendees if a.contact_id} == {boss.id}
+    past = dict(
+        form,
+        starts_at=(utcnow() - timedelta(days=1)).astimezone(scene.engagement.tz).strftime("%Y-%m-%dT%H:%M"),
+    )
+    req2 = _submit_and_login(client, scene, login, topic="別の依頼")
+    page = client.post(f"/requests/{req2.id}/override", data=past, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "Choose a time that is still to come." in page

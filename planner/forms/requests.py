@@ -154,10 +154,22 @@ class OverrideForm(FlaskForm):
 
     outcome = SelectField(_l("Outcome"), choices=options(OUTCOME_CHOICES))
     meeting_id = SelectField(_l("Meeting for the agenda item"), coerce=int, default=0)
+    starts_at = ZonedDateTimeField(
+        _l("Time (call or meeting)"),
+        validators=[Optional()],
+        description=_l("Leave it empty to offer the first free times."),
+    )
+    minutes = IntegerField(_l("Length (minutes)"), validators=[Optional(), NumberRange(*MINUTES_RANGE)])
+    place = StringField(_l("Place or online link"), validators=[Optional(), Length(max=300)])
+    attendee_id = SelectField(_l("Client attendee"), coerce=int, default=0)
 
     def set_meetings(self, meetings, label) -> None:
         """Offer upcoming meetings; `label(meeting)` writes each choice."""
         self.meeting_id.choices = options([(0, "—")] + [(m.id, label(m)) for m in meetings])
+
+    def set_contacts(self, contacts) -> None:
+        """The client attendee of a call or meeting, from the engagement's contacts (0: who asked)."""
+        self.attendee_id.choices = options([(0, _l("Who asked"))] + [(c.id, c.name) for c in contacts])
 
     def validate_meeting_id(self, field) -> None:
         if self.outcome.data == "agenda_item" and not field.data:

@@ -227,9 +227,13 @@ def _show(req: MeetingRequest, *, override_form=None, reply_form=None, status: i
     engagement = req.engagement
     if override_form is None:
         override_form = OverrideForm(
-            formdata=None, outcome=req.outcome or "call", meeting_id=req.meeting_id or 0
+            formdata=None,
+            outcome=req.outcome or "call",
+            meeting_id=req.meeting_id or 0,
+            meta={"zone": engagement.timezone},
         )
     override_form.set_meetings(_upcoming_meetings(engagement), _meeting_label(engagement))
+    override_form.set_contacts(engagement.contacts)
     if reply_form is None:
         reply_form = ReplyForm(formdata=None, obj=req)
     return render_template(
@@ -265,8 +269,9 @@ def show(request_id: int):
 @bp.route("/requests/<int:request_id>/override", methods=["POST"])
 def override_view(request_id: int):
     req = request_for(request_id, "member")
-    form = OverrideForm()
+    form = OverrideForm(meta={"zone": req.engagement.timezone})
     form.set_meetings(_upcoming_meetings(req.engagement), _meeting_label(req.engagement))
+    form.set_contacts(req.engagement.contacts)
     if not form.validate_on_submit():
         return _show(req, override_form=form, status=400)
     try:
@@ -274,6 +279,10 @@ def override_view(request_id: int):
             req,
             outcome=form.outcome.data,
             meeting_id=form.meeting_id.data or None,
+            starts_at=form.starts_at.data,
+            minutes=form.minutes.data,
+            place=form.place.data or "",
+            attendee_id=form.attendee_id.data or None,
             actor=current_user,
             now=g_now(),
         )

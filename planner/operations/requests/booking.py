@@ -170,7 +170,9 @@ def _make_meeting(req: MeetingRequest, start: datetime, end: datetime, *, now: d
     else:
         title = req.topic
         purpose, desired = proposed_purpose(req.topic, reasons, language, cause)
-    place = PLACES.get(req.format or "", PLACES["video"])[1 if language == "ja" else 0]
+    data = req.decision or {}
+    place = data.get("place") or PLACES.get(req.format or "", PLACES["video"])[1 if language == "ja" else 0]
+    attendee = data.get("attendee_id") or req.contact_id
     meeting = create_meeting(
         engagement,
         {
@@ -181,8 +183,8 @@ def _make_meeting(req: MeetingRequest, start: datetime, end: datetime, *, now: d
             "starts_at": start,
             "duration_minutes": int((end - start).total_seconds() // 60),
             "status": "confirmed",
-            "location": place,
-            "contact_ids": [req.contact_id] if req.contact_id else None,
+            "location": place[:300],
+            "contact_ids": [attendee] if attendee else None,
             "user_ids": [actor_id] if actor_id else None,
         },
         now=now,

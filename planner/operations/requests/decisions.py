@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
 from planner.extensions import db
-from planner.models import Meeting, User
+from planner.models import Contact, Meeting, User
 from planner.models.commitments import Commitment
 from planner.models.requests import MeetingRequest
 from planner.operations.commitments import create_commitment
@@ -31,6 +31,7 @@ from planner.replies.requests import (
 from planner.triage import (
     OUTCOMES,
     Decision,
+    Slot,
     answer_day,
     decide,
     decision_data,
@@ -172,8 +173,13 @@ def override(
     actor: User,
     now: datetime,
     meeting_id: int | None = None,
+    starts_at: datetime | None = None,
+    minutes: int | None = None,
+    place: str = "",
+    attendee_id: int | None = None,
 ) -> None:
-    """Replace the decision's outcome (and, for an agenda item, the meeting) before it is applied."""
+    """Replace the decision's outcome before it is applied: for an agenda item the meeting; for a call or
+    meeting, optionally the time (then it is the one time offered), its length, place and client attendee."""
     if req.applied_at is not None:
         raise RequestError(_l("This request has already been applied; override is no longer possible."))
     if outcome not in OUTCOMES:
@@ -195,10 +201,26 @@ def override(
         req.minutes_saved = max(0, settings.default_meeting_minutes - req.expected_minutes)
         req.decision = {"outcome": outcome, "rule": "override", "meeting_id": meeting.id, "notes": []}
     elif outcome in ("call", "meeting"):
-        busy = busy_for(req, settings, now=now)
-        if busy is None:
-            busy = [(m.starts_at, m.ends_at) for m in meeting_infos(engagement, now=now)]
-        store_slots(req, slots_for(outcome, request_info(req), settings, now=now, busy=busy))
+        attendee = db.session.get(Contact, attendee_id) if attendee_id else None
+        if attendee_id and (attendee is None or attendee.engagement_id != engagement.id):
+            raise RequestError(_l("That contact does not belong to this engagement."))
+        if starts_at is not None:
+            if starts_at <= now:
+                raise RequestError(_l("Choose a time that is still to come."))
+            length = minutes or max(req.expected_minutes, 10 if outcome == "call" else 30)
+            chosen = Slot(starts_at, starts_at + timedelta(minutes=length))
+            fmt = "phone" if outcome == "call" else "video"
+            decision = Decision(outcome, "override", slots=(chosen,), minutes=length, format=fmt)
+        else:
+            busy = busy_for(req, settings, now=now)
+            if busy is None:
+                busy = [(m.starts_at, m.ends_at) for m in meeting_infos(engagement, now=now)]
+            decision = slots_for(outcome, request_info(req), settings, now=now, busy=busy)
+        store_slots(req, decision)
+        extra = {"place": place.strip()[:300]} if place.strip() else {}
+        if attendee_id:
+            extra["attendee_id"] = attendee_id
+        req.decision = dict(req.decision or {}) | extra
     else:
         req.proposed_minutes = 0
         req.minutes_saved = settings.default_meeting_minutes
