@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -558,6 +561,75 @@ class CalDAVBackend:
         if response.status in (404, 410):
             return
         self._check(response, what="event removal")
+
+
+
+def busy_report(
+    url: str,
+    username: str | None,
+    password: str | None,
+    calendar_url: str,
+    start: datetime,
+    end: datetime,
+    *,
+    timeout: float = 5.0,
+    guard: netguard.Policy | None = None,
+) -> tuple[str, list[str]]:
+    """A personal calendar's busy times between `start` and `end` (aware), for free slots only.
+
+    Asks with a free-busy-query REPORT (RFC 4791 7.10) and answers ``("freebusy", [VFREEBUSY text])``; a
+    server without it (an error, or no VFREEBUSY in the answer) is asked with a calendar-query whose
+    recurrences the server expands, answering ``("events", [calendar text, ...])``. Raises CalDAVError.
+    """
+    span = {
+        "start": f"{start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+        "end": f"{end.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+    }
+    with CalDAVBackend(
+        url, username, password, calendar_url=calendar_url, timeout=timeout, guard=guard
+    ) as dav:
+        root = etree.Element(f"{{{CALDAV}}}free-busy-query", nsmap=NSMAP)
+        _el(root, CALDAV, "time-range").attrib.update(span)
+        reply = dav._request("REPORT", dav._calendar(), _xml(root), {"Depth": "1"})
+        if reply.status == 200 and b"VFREEBUSY" in reply.body:
+            return "freebusy", [reply.text]
+        if reply.status not in (400, 403, 404, 405, 415, 422, 501) and reply.status >= 300:
+            dav._check(reply, collection=True, what="free-busy query")
+        root = etree.Element(f"{{{CALDAV}}}calendar-query", nsmap=NSMAP)
+        prop = _el(root, DAV, "prop")
+        _el(_el(prop, CALDAV, "calendar-data"), CALDAV, "expand").attrib.update(span)
+        calendar = _el(_el(root, CALDAV, "filter"), CALDAV, "comp-filter")
+        calendar.set("name", "VCALENDAR")
+        event = _el(calendar, CALDAV, "comp-filter")
+        event.set("name", "VEVENT")
+        _el(event, CALDAV, "time-range").attrib.update(span)
+        reply = dav._request("REPORT", dav._calendar(), _xml(root), {"Depth": "1"})
+        dav._check(reply, collection=True, what="busy times")
+        texts = [element.findtext(f".//{{{CALDAV}}}calendar-data") for element in dav._multistatus(reply)]
+        return "events", [text for text in texts if text]
+
+
+@dataclass
+class _Reply:
+    status: int
+    reason: str
+    headers: Any
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def tree(self) -> etree._Element:
+        """Parse the body as XML, safely (no entities, no network)."""
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        try:
+            root = etree.fromstring(self.body, parser=parser)  # noqa: S320 - hardened parser above
+        except etree.XMLSyntaxError as exc:
+            raise BadData("The calendar server sent a reply that is not valid XML.") from exc
+        if root is None:
+            raise BadData("The calendar server sent an empty reply.")
+        return root
 
 
 class _InvalidToken(Exception):

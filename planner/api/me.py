@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import g, jsonify
 
 from planner.api import api
-from planner.api.common import api_user, json_body
+from planner.api.common import ApiError, api_user, iso, json_body
 from planner.api.openapi import add_paths, error_responses
 from planner.api.schema import F, check_body, json_content, request_schema
+from planner.caldav_backend import CalDAVError
 from planner.extensions import db
-from planner.models import User
+from planner.models import BusyCalendar, User
+from planner.operations.busy_calendars import add_busy_calendar, busy_calendars
+from planner.web.converters import MAX_ID
 
 FIELDS = {
     "name": F("string", "How replies are signed.", nullable=True, max_length=120),
@@ -82,4 +85,101 @@ add_paths(
         }
     },
     {"Me": ME_SCHEMA},
+)
+
+
+BUSY_FIELDS = {
+    "url": F("string", "The CalDAV server's address.", required=True, max_length=500),
+    "username": F("string", nullable=True, max_length=200),
+    "password": F("string", "Stored encrypted, never shown back.", nullable=True, max_length=500),
+    "calendar_url": F(
+        "string", "The calendar's own address; empty: the server address.", nullable=True, max_length=500
+    ),
+}
+
+
+def busy_json(calendar: BusyCalendar) -> dict:
+    """A linked personal calendar, without its password."""
+    return {
+        "id": calendar.id,
+        "url": calendar.server_url,
+        "username": calendar.username,
+        "calendar_url": calendar.calendar_url,
+        "created_at": iso(calendar.created_at),
+    }
+
+
+@api.get("/me/busy-calendars")
+def list_busy_calendars():
+    return jsonify([busy_json(c) for c in busy_calendars(api_user().id)])
+
+
+@api.post("/me/busy-calendars")
+def add_busy_calendar_api():
+    payload = json_body()
+    check_body(payload, BUSY_FIELDS)
+    user = db.session.get(User, api_user().id)
+    try:
+        calendar = add_busy_calendar(
+            user,
+            url=str(payload["url"]),
+            username=str(payload.get("username") or ""),
+            password=str(payload.get("password") or ""),
+            calendar_url=str(payload.get("calendar_url") or ""),
+            now=g.now,
+        )
+    except CalDAVError as error:
+        raise ApiError(422, str(error), {"url": [str(error)]}) from None
+    db.session.commit()
+    return jsonify({"id": calendar.id}), 201
+
+
+@api.delete("/me/busy-calendars/<int:calendar_id>")
+def remove_busy_calendar_api(calendar_id: int):
+    calendar = db.session.get(BusyCalendar, calendar_id) if calendar_id <= MAX_ID else None
+    if calendar is None or calendar.user_id != api_user().id:
+        raise ApiError(404, "No such calendar of yours.")
+    db.session.delete(calendar)
+    db.session.commit()
+    return "", 204
+
+
+BUSY_IN = request_schema(BUSY_FIELDS, create=True)
+CREATED = {"type": "object", "properties": {"id": {"type": "integer"}}}
+CALENDAR_ID = {"name": "calendar_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+add_paths(
+    {
+        "/me/busy-calendars": {
+            "get": {
+                "summary": "The caller's personal calendars, read for busy times only",
+                "responses": {"200": {"description": "The calendars"}, **error_responses(401)},
+            },
+            "post": {
+                "summary": "Link a personal CalDAV calendar; it is read once to check it",
+                "requestBody": {
+                    "required": True,
+                    "content": json_content(request_schema(BUSY_FIELDS, create=True)),
+                },
+                "responses": {
+                    "201": {
+                        "description": "Linked",
+                        "content": json_content(
+                            {"type": "object", "properties": {"id": {"type": "integer"}}}
+                        ),
+                    },
+                    **error_responses(400, 401, 422),
+                },
+            },
+        },
+        "/me/busy-calendars/{calendar_id}": {
+            "delete": {
+                "summary": "Stop reading a personal calendar",
+                "parameters": [
+                    {"name": "calendar_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {"204": {"description": "Removed"}, **error_responses(401, 404)},
+            }
+        },
+    }
 )

@@ -245,6 +245,13 @@ def _note(
             if ja
             else f"No free time in the next {params.get('days')} days: choose a time by hand."
         )
+    if code == "calendar_failed":
+        servers = "、".join(params.get("servers") or ()) if ja else ", ".join(params.get("servers") or ())
+        return (
+            f"個人カレンダー（{servers}）の予定を読めなかったため、候補はその予定を考慮していません。"
+            if ja
+            else f"The personal calendar on {servers} could not be read: the times do not account for it."
+        )
     if code == "longer_agreed_on_call":
         return (
             f"ご希望は{params.get('asked')}分ですが、お電話は上限内とし、詳しいお打ち合わせはその電話で決めます。"

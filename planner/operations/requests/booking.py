@@ -123,6 +123,10 @@ def book_slot(
         db.session.scalar(select(User.id).where(User.id == member).with_for_update())
     start, end = chosen
     busy = member_busy(member, now=now, until=end + timedelta(minutes=1), request_id=req.id) if member else []
+    if member:
+        from planner.operations.busy_calendars import calendar_busy
+
+        busy += calendar_busy(member, now, end + timedelta(minutes=1))[0]
     if start <= now or any(b < end and start < e for b, e in busy):
         _offer_again(req, now=now, actor=actor)
         return Booked(taken=True)

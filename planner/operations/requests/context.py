@@ -246,11 +246,17 @@ def offered_slots(user_id: int, engagement_ids, *, now: datetime, request_id: in
     return busy
 
 
-def busy_for(req: MeetingRequest, settings: TriageSettings, *, now: datetime) -> list | None:
+def busy_for(
+    req: MeetingRequest, settings: TriageSettings, *, now: datetime
+) -> tuple[list | None, list[str]]:
     """The answering member's busy times for this request's slots (None: nobody answers, the engagement's
-    own meetings count)."""
+    own meetings count), and the personal calendars that could not be read."""
     member = answering_member(req)
     if member is None:
-        return None
+        return None, []
     until = max(now, req.needed_by or now) + timedelta(days=settings.search_days + 2)
-    return member_busy(member, now=now, until=until, request_id=req.id)
+    busy = member_busy(member, now=now, until=until, request_id=req.id)
+    from planner.operations.busy_calendars import calendar_busy
+
+    found, failed = calendar_busy(member, now, until)
+    return busy + found, failed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -31,6 +32,7 @@ from planner.replies.requests import (
 from planner.triage import (
     OUTCOMES,
     Decision,
+    Note,
     Slot,
     answer_day,
     decide,
@@ -124,6 +126,13 @@ def store_slots(req: MeetingRequest, decision: Decision, *, keep: dict | None = 
         new_booking_link(req)
 
 
+def _with_calendar_failures(decision: Decision, failed: list[str]) -> Decision:
+    """A personal calendar that could not be read is named in the explanation, never silently ignored."""
+    if not failed or not decision.slots:
+        return decision
+    return replace(decision, notes=decision.notes + (Note("calendar_failed", {"servers": failed}),))
+
+
 def triage_request(req: MeetingRequest, *, now: datetime, actor: User | None = None) -> Decision | None:
     """Decide the request's outcome and draft the reply; on any fault record an error and return None.
 
@@ -137,7 +146,8 @@ def triage_request(req: MeetingRequest, *, now: datetime, actor: User | None = N
         settings = triage_settings(engagement)
         info = request_info(req)
         meetings = meeting_infos(engagement, now=now, until=req.needed_by)
-        decision = decide(info, meetings, settings, now=now, busy=busy_for(req, settings, now=now))
+        busy, failed = busy_for(req, settings, now=now)
+        decision = _with_calendar_failures(decide(info, meetings, settings, now=now, busy=busy), failed)
         _store_decision(req, decision)
         req.overridden_by_id = None
         chosen = next((m for m in meetings if m.id == decision.meeting_id), None)
@@ -212,10 +222,11 @@ def override(
             fmt = "phone" if outcome == "call" else "video"
             decision = Decision(outcome, "override", slots=(chosen,), minutes=length, format=fmt)
         else:
-            busy = busy_for(req, settings, now=now)
+            busy, failed = busy_for(req, settings, now=now)
             if busy is None:
                 busy = [(m.starts_at, m.ends_at) for m in meeting_infos(engagement, now=now)]
             decision = slots_for(outcome, request_info(req), settings, now=now, busy=busy)
+            decision = _with_calendar_failures(decision, failed)
         store_slots(req, decision)
         extra = {"place": place.strip()[:300]} if place.strip() else {}
         if attendee_id:
