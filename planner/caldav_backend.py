@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -563,6 +561,19 @@ class CalDAVBackend:
         self._check(response, what="event removal")
 
 
+class _InvalidToken(Exception):
+    pass
+
+
+class _NoSyncSupport(Exception):
+    pass
+
+
+def _host(url: str) -> str:
+    # Only the host: a URL may carry credentials and must not end up in a message.
+    parts = urlsplit(url)
+    return parts.hostname or "the server"
+
 
 def busy_report(
     url: str,
@@ -581,18 +592,15 @@ def busy_report(
     server without it (an error, or no VFREEBUSY in the answer) is asked with a calendar-query whose
     recurrences the server expands, answering ``("events", [calendar text, ...])``. Raises CalDAVError.
     """
-    span = {
-        "start": f"{start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
-        "end": f"{end.astimezone(UTC):%Y%m%dT%H%M%SZ}",
-    }
-    with CalDAVBackend(
-        url, username, password, calendar_url=calendar_url, timeout=timeout, guard=guard
-    ) as dav:
+    stamp = "%Y%m%dT%H%M%SZ"
+    span = {"start": start.astimezone(UTC).strftime(stamp), "end": end.astimezone(UTC).strftime(stamp)}
+    backend = CalDAVBackend(url, username, password, calendar_url=calendar_url, timeout=timeout, guard=guard)
+    with backend as dav:
         root = etree.Element(f"{{{CALDAV}}}free-busy-query", nsmap=NSMAP)
         _el(root, CALDAV, "time-range").attrib.update(span)
         reply = dav._request("REPORT", dav._calendar(), _xml(root), {"Depth": "1"})
         if reply.status == 200 and b"VFREEBUSY" in reply.body:
-            return "freebusy", [reply.text]
+            return "freebusy", [reply.body.decode("utf-8", "replace")]
         if reply.status not in (400, 403, 404, 405, 415, 422, 501) and reply.status >= 300:
             dav._check(reply, collection=True, what="free-busy query")
         root = etree.Element(f"{{{CALDAV}}}calendar-query", nsmap=NSMAP)
@@ -607,40 +615,3 @@ def busy_report(
         dav._check(reply, collection=True, what="busy times")
         texts = [element.findtext(f".//{{{CALDAV}}}calendar-data") for element in dav._multistatus(reply)]
         return "events", [text for text in texts if text]
-
-
-@dataclass
-class _Reply:
-    status: int
-    reason: str
-    headers: Any
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-    def tree(self) -> etree._Element:
-        """Parse the body as XML, safely (no entities, no network)."""
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-        try:
-            root = etree.fromstring(self.body, parser=parser)  # noqa: S320 - hardened parser above
-        except etree.XMLSyntaxError as exc:
-            raise BadData("The calendar server sent a reply that is not valid XML.") from exc
-        if root is None:
-            raise BadData("The calendar server sent an empty reply.")
-        return root
-
-
-class _InvalidToken(Exception):
-    pass
-
-
-class _NoSyncSupport(Exception):
-    pass
-
-
-def _host(url: str) -> str:
-    # Only the host: a URL may carry credentials and must not end up in a message.
-    parts = urlsplit(url)
-    return parts.hostname or "the server"
