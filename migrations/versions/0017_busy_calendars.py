@@ -1,7 +1,7 @@
 """a member's personal calendars, read for busy times when free slots are proposed
 
-Revision ID: 0016_busy_calendars
-Revises: 0015_triage_decisions
+Revision ID: 0017_busy_calendars
+Revises: 0016_triage_decisions
 Create Date: 2026-12-06 02:15:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import planner.models.base
 
-revision = "0016_busy_calendars"
-down_revision = "0015_triage_decisions"
+revision = "0017_busy_calendars"
+down_revision = "0016_triage_decisions"
 branch_labels = None
 depends_on = None
 

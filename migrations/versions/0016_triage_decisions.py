@@ -1,7 +1,7 @@
 """a request's decision kept as data, the engagement's new triage thresholds, who signs and who is addressed
 
-Revision ID: 0015_triage_decisions
-Revises: 0014_idempotent_answers
+Revision ID: 0016_triage_decisions
+Revises: 0015_calendar_refusals
 Create Date: 2026-12-06 01:00:00
 
 A request's history and its decision (rule parameters, proposed slots, format) are stored as data and its explanation is written
@@ -16,8 +16,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_triage_decisions"
-down_revision = "0014_idempotent_answers"
+revision = "0016_triage_decisions"
+down_revision = "0015_calendar_refusals"
 branch_labels = None
 depends_on = None
 
