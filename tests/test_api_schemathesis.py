@@ -69,8 +69,19 @@ def world(make_app, make_user, make_engagement, make_meeting, api_token, monkeyp
             secret=encrypt_password("app password"),
         )
         db.session.add(link)
+        from planner.models import BusyCalendar
+
+        personal = BusyCalendar(
+            user_id=owner.id,
+            server_url="https://calendar.example.com/dav/",
+            calendar_url="https://calendar.example.com/dav/personal/",
+            username="owner",
+            secret=encrypt_password("app password"),
+        )
+        db.session.add(personal)
         db.session.commit()
         ids = {
+            "calendar_id": personal.id,
             "link_id": link.id,
             "engagement_id": engagement.id,
             "meeting_id": meeting.id,

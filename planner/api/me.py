@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import g, jsonify
 
 from planner.api import api
@@ -98,6 +100,14 @@ BUSY_FIELDS = {
 }
 
 
+def _web_address(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and text.isprintable()
+    except ValueError:
+        return False
+
+
 def busy_json(calendar: BusyCalendar) -> dict:
     """A linked personal calendar, without its password."""
     return {
@@ -118,6 +128,9 @@ def list_busy_calendars():
 def add_busy_calendar_api():
     payload = json_body()
     check_body(payload, BUSY_FIELDS)
+    for key in ("url", "calendar_url"):
+        if payload.get(key) and not _web_address(str(payload[key])):
+            raise ApiError(422, "Some fields are not valid.", {key: ["An http:// or https:// address."]})
     user = db.session.get(User, api_user().id)
     try:
         calendar = add_busy_calendar(

@@ -66,7 +66,10 @@ def busy_calendars(user_id: int) -> list[BusyCalendar]:
 
 def calendar_name(calendar: BusyCalendar) -> str:
     """How a calendar is named in an explanation: its server's host, never its credentials."""
-    return urlsplit(calendar.server_url).hostname or "a calendar server"
+    try:
+        return urlsplit(calendar.server_url).hostname or "a calendar server"
+    except ValueError:
+        return "a calendar server"
 
 
 def calendar_busy(user_id: int, start: datetime, end: datetime) -> tuple[list, list[str]]:
