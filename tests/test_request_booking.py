@@ -136,3 +136,8 @@ def test_a_client_page_request_through_the_contacts_link_is_theirs(client, scene
     client.post(f"/s/{scene.token}/request", data=request_data(topic="帳票の件", expected_minutes="20"))
     req = db.session.scalars(select(MeetingRequest)).one()
     assert req.contact_id == scene.contact.id and req.reply_to == "yamada@sakura.example"
+
+
+def test_the_contacts_own_link_prefills_who_is_asking(client, scene):
+    page = client.get(f"/s/{scene.token}/request").get_data(as_text=True)
+    assert 'value="山田"' in page and 'value="yamada@sakura.example"' in page

@@ -451,6 +451,10 @@ def intake(token: str):
             # Sent again from another browser: its page link stays with whoever sent it first.
             return _thanks_page(feed, token, req, page_url=None)
         return redirect(url_for(".thanks", token=token, page=page))
+    if request.method == "GET" and feed.contact is not None:
+        # A contact's own link: who is asking is known already.
+        form.requester_name.data = feed.contact.name
+        form.requester_email.data = feed.contact.email
     return render_template(
         "portal/request_page.html", feed=feed, engagement=engagement, token=token, intake=form
     ), 400 if form.errors else 200
