@@ -224,7 +224,10 @@ def test_cancelled_here_with_delete_becomes_an_excluded_date(make_engagement, ca
     assert (again.removed, again.imported, again.pushed) == (0, 0, 0)
 
 
-def test_all_day_events_are_days_not_meetings(engagement, caldav_server):
+def test_all_day_events_are_days_not_meetings(client, login, make_user, make_engagement, caldav_server):
+    owner = make_user()
+    engagement = make_engagement(owner=owner, name="Müller rollout", timezone=BERLIN)
+    login(client, owner)
     link = link_new_calendar(engagement, caldav_server)
     calendar = icalendar.Calendar()
     calendar.add("PRODID", "-//Phone//EN")
@@ -253,6 +256,11 @@ def test_all_day_events_are_days_not_meetings(engagement, caldav_server):
         "Sprint day",
     ]
     assert db.session.scalar(select(func.count(Meeting.id))) == 0
+    # The link page says why, in the reader's language.
+    page = client.get(f"/engagements/{engagement.id}/calendars", headers={"Accept-Language": "ja"})
+    assert "終日の予定は取り込んでいません（会議ではなく日付の予定です）：Office closed" in page.get_data(
+        as_text=True
+    )
     assert sync(link).requests <= 2
 
 

@@ -83,7 +83,10 @@ def link_json(link: CalendarLink) -> dict:
         "next_attempt_at": iso(link.next_attempt_at),
         "failures": link.failures,
         "pending": pending_count(link),
-        "last_run": link.counts,
+        "last_run": {
+            **link.counts,
+            "notes": [sync_note_text(n) for n in link.counts.get("notes", []) if isinstance(n, dict)],
+        },
         "running": lease_held(link, g.now),
     }
 

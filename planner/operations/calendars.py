@@ -211,8 +211,9 @@ def run_sync(
             backend.close()
         if not crashed:
             counts = run.result.as_dict()
-            for key in ("notes", "error_params"):
-                counts.pop(key, None)
+            counts.pop("error_params", None)
+            # What a person should know about the run (a meeting refused, an event left out), a few.
+            counts["notes"] = counts["notes"][:10]
             link.last_counts = json.dumps(counts)
             try:
                 db.session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from planner.broker import broker_down
 from planner.caldav_backend import CalDAVError
-from planner.calendar_texts import refusal_text, sync_error_text
+from planner.calendar_texts import refusal_text, sync_error_text, sync_note_text
 from planner.extensions import db
 from planner.forms.calendars import NEW_CALENDAR, ChooseCalendarForm, LinkSettingsForm, ServerForm
 from planner.models import CalendarLink, Meeting, SyncConflict, SyncState
@@ -86,6 +86,7 @@ def _status(link: CalendarLink, now: datetime) -> dict:
         "running": running,
         "progress": PROGRESS.get(link.id),
         "counts": link.counts,
+        "notes": [sync_note_text(note) for note in link.counts.get("notes", []) if isinstance(note, dict)],
     }
 
 
