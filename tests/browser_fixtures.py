@@ -20,11 +20,32 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _static_read_at_once(app):
+    """Static files read whole and closed before the dev server writes them.
+
+    Werkzeug's server closes a response's file only after draining the socket, which raises when the
+    browser has already dropped the connection (it does for the favicon when a page moves on), and the
+    file is then left open.
+    """
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        if not environ.get("PATH_INFO", "").startswith("/static/"):
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(make_app):
     """The app on 127.0.0.1 and a free port, with CSRF on as in production; yields its base URL."""
     app = make_app(WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _static_read_at_once(app), threaded=True)
     # A short poll interval: shutdown() waits up to one interval for the loop to notice.
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="live-server", daemon=True)
     thread.start()
