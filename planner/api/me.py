@@ -13,7 +13,7 @@ from planner.api.schema import F, check_body, json_content, request_schema
 from planner.caldav_backend import CalDAVError
 from planner.extensions import db
 from planner.models import BusyCalendar, User
-from planner.operations.busy_calendars import add_busy_calendar, busy_calendars
+from planner.operations.busy_calendars import add_busy_calendar, busy_calendars, remove_busy_calendar
 from planner.web.converters import MAX_ID
 
 FIELDS = {
@@ -149,10 +149,9 @@ def add_busy_calendar_api():
 
 @api.delete("/me/busy-calendars/<int:calendar_id>")
 def remove_busy_calendar_api(calendar_id: int):
-    calendar = db.session.get(BusyCalendar, calendar_id) if calendar_id <= MAX_ID else None
-    if calendar is None or calendar.user_id != api_user().id:
+    user = db.session.get(User, api_user().id)
+    if calendar_id > MAX_ID or not remove_busy_calendar(user, calendar_id):
         raise ApiError(404, "No such calendar of yours.")
-    db.session.delete(calendar)
     db.session.commit()
     return "", 204
 

@@ -75,6 +75,21 @@ class ServerForm(FlaskForm):
             raise ValidationError(problem)
 
 
+class BusyCalendarForm(ServerForm):
+    """A calendar of the member's own, read for busy times only."""
+
+    calendar_url = StringField(
+        _l("Calendar address"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("The calendar's own address; leave it empty when the server address is the calendar."),
+    )
+
+    def validate_calendar_url(self, field) -> None:
+        problem = check_server_url(field.data) if field.data else None
+        if problem:
+            raise ValidationError(problem)
+
+
 class ChooseCalendarForm(FlaskForm):
     """Step 2: an existing calendar from the server's list, or a new one the app creates."""
 

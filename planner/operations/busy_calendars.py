@@ -58,6 +58,15 @@ def add_busy_calendar(
     return calendar
 
 
+def remove_busy_calendar(user: User, calendar_id: int) -> bool:
+    """Unlink one of the member's calendars; False when they have no such calendar."""
+    calendar = db.session.get(BusyCalendar, calendar_id)
+    if calendar is None or calendar.user_id != user.id:
+        return False
+    db.session.delete(calendar)
+    return True
+
+
 def busy_calendars(user_id: int) -> list[BusyCalendar]:
     """The member's linked calendars."""
     query = select(BusyCalendar).where(BusyCalendar.user_id == user_id).order_by(BusyCalendar.id)

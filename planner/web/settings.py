@@ -1,4 +1,4 @@
-"""The user's own settings: name, language, password and API tokens."""
+"""The user's own settings: name, language, password, API tokens and personal calendars."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from planner.caldav_types import CalDAVError
+from planner.calendar_texts import sync_error_text
 from planner.extensions import db, limiter
 from planner.forms.auth import PasswordForm, SettingsForm, TokenForm
+from planner.forms.calendars import BusyCalendarForm
 from planner.models import ApiToken
+from planner.operations.busy_calendars import add_busy_calendar, busy_calendars, remove_busy_calendar
 from planner.operations.people import change_password, create_api_token, end_sessions, revoke_api_token
 from planner.web import g_now
 
@@ -24,7 +28,9 @@ def _page(**forms):
     forms.setdefault("form", SettingsForm(obj=current_user, formdata=None))
     forms.setdefault("password_form", PasswordForm(formdata=None))
     forms.setdefault("token_form", TokenForm(formdata=None))
-    return render_template("settings/index.html", tokens=tokens, **forms)
+    forms.setdefault("calendar_form", BusyCalendarForm(formdata=None))
+    calendars = busy_calendars(current_user.id)
+    return render_template("settings/index.html", tokens=tokens, calendars=calendars, **forms)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -97,6 +103,38 @@ def revoke_token(token_id: int):
     revoke_api_token(row, now=g_now())
     db.session.commit()
     flash(_("Token revoked."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/calendars", methods=["POST"])
+def add_calendar():
+    """Link a calendar of one's own: it is read once, and nothing is kept when it cannot be read."""
+    form = BusyCalendarForm()
+    if form.validate_on_submit():
+        try:
+            add_busy_calendar(
+                current_user._get_current_object(),
+                url=form.url.data,
+                username=form.username.data or "",
+                password=form.password.data or "",
+                calendar_url=form.calendar_url.data or "",
+                now=g_now(),
+            )
+        except CalDAVError as error:
+            form.url.errors.append(sync_error_text(error.code, error.params, str(error)))
+        else:
+            db.session.commit()
+            flash(_("Calendar linked: proposed times now keep clear of what is in it."), "success")
+            return redirect(url_for(".index"))
+    return _page(calendar_form=form), 400
+
+
+@bp.route("/calendars/<int:calendar_id>/remove", methods=["POST"])
+def remove_calendar(calendar_id: int):
+    if not FlaskForm().validate_on_submit() or not remove_busy_calendar(current_user, calendar_id):
+        abort(404)
+    db.session.commit()
+    flash(_("Calendar unlinked."), "success")
     return redirect(url_for(".index"))
 
 
