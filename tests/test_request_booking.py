@@ -7,6 +7,7 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from requests_fixtures import request_data
 from sqlalchemy import func, select
 
@@ -138,6 +139,7 @@ def test_a_client_page_request_through_the_contacts_link_is_theirs(client, scene
     assert req.contact_id == scene.contact.id and req.reply_to == "yamada@sakura.example"
 
 
-def test_the_contacts_own_link_prefills_who_is_asking(client, scene):
-    page = client.get(f"/s/{scene.token}/request").get_data(as_text=True)
+@pytest.mark.parametrize("path", ["/request", ""])
+def test_the_contacts_own_link_prefills_who_is_asking(client, scene, path):
+    page = client.get(f"/s/{scene.token}{path}").get_data(as_text=True)
     assert 'value="山田"' in page and 'value="yamada@sakura.example"' in page

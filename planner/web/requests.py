@@ -451,10 +451,8 @@ def intake(token: str):
             # Sent again from another browser: its page link stays with whoever sent it first.
             return _thanks_page(feed, token, req, page_url=None)
         return redirect(url_for(".thanks", token=token, page=page))
-    if request.method == "GET" and feed.contact is not None:
-        # A contact's own link: who is asking is known already.
-        form.requester_name.data = feed.contact.name
-        form.requester_email.data = feed.contact.email
+    if request.method == "GET":
+        _prefill(form, feed.contact)
     return render_template(
         "portal/request_page.html", feed=feed, engagement=engagement, token=token, intake=form
     ), 400 if form.errors else 200
@@ -506,9 +504,23 @@ def new_intake_form(engagement) -> IntakeForm:
     return IntakeForm(formdata=None, meta={"zone": engagement.timezone})
 
 
+def _prefill(form: IntakeForm, contact) -> None:
+    """A contact's own link: who is asking is known already."""
+    if contact is not None:
+        form.requester_name.data = contact.name
+        form.requester_email.data = contact.email
+
+
 @bp.app_template_global("intake_fields")
-def intake_fields(engagement) -> Markup:
-    """The empty form's fields, rendered once per zone and language; the CSRF token stays outside."""
+def intake_fields(engagement, contact=None) -> Markup:
+    """The empty form's fields, rendered once per zone and language; the CSRF token stays outside.
+
+    A contact's own link gets its name and address filled in, rendered for that page alone.
+    """
+    if contact is not None:
+        form = new_intake_form(engagement)
+        _prefill(form, contact)
+        return Markup(render_template("portal/_request_fields.html", f=form, engagement=engagement))  # noqa: S704
     fragments = current_app.extensions.setdefault("intake_fragments", FragmentCache())
     html = fragments.get_or_render(
         (engagement.id, current_language()),
