@@ -42,6 +42,8 @@ def test_a_calendar_is_linked_listed_and_unlinked(app, client, make_user, login,
     assert linked.calendar_url == url
     html = client.get("/settings/").get_data(as_text=True)
     assert url in html and caldav_server.password not in html
+    assert html.count('id="personal-calendars"') == 1
+    assert "<title>Settings" in html and "<section" not in html.split("</title>")[0]
     # Someone else's calendar is not there to unlink.
     stranger = app.test_client()
     login(stranger, other)
